@@ -1,0 +1,44 @@
+# The two commands of the README: `make demo` and `make test`. Both set up everything they need.
+PYTHON ?= python3
+VENV   ?= .venv
+PORT   ?= 5000
+PY      = $(VENV)/bin/python
+FLASK   = $(VENV)/bin/flask --app example_app
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench wheel clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.example: setup.cfg pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[example]'
+	@touch $@
+
+$(VENV)/.test: setup.cfg pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.example
+
+$(VENV)/.bench: setup.cfg pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	@touch $@ $(VENV)/.test $(VENV)/.example
+
+demo: $(VENV)/.example
+	$(FLASK) init-db
+	$(FLASK) seed-demo
+	@echo "Serving the example portal on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.bench
+	$(PY) -m bench $(BENCH_ARGS)
+
+wheel: | $(PY)
+	$(PY) -m pip install --quiet build
+	$(PY) -m build --wheel --outdir dist .
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -1,0 +1,54 @@
+"""The portal's own pages: home (your projects), login and logout."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired
+
+from .models import Membership, Project, User, db
+
+portal = Blueprint("portal", __name__)
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+    submit = SubmitField("Log in")
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@portal.route("/")
+def index():
+    projects = []
+    if current_user.is_authenticated:
+        projects = db.session.execute(
+            sa.select(Project, Membership.role).join(Membership, Membership.project_id == Project.id)
+            .where(Membership.user_id == current_user.id).order_by(Project.slug)).all()
+    return render_template("portal/index.html", projects=projects)
+
+
+@portal.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
+        if user is not None and user.check_password(form.password.data or "") and user.is_active:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("portal.index"))
+        flash("Invalid username or password.", "error")
+    return render_template("portal/login.html", form=form)
+
+
+@portal.route("/logout", methods=["GET", "POST"])
+def logout():
+    logout_user()
+    flash("You have been logged out.", "info")
+    return redirect(url_for("portal.login"))

@@ -1,0 +1,90 @@
+"""Turn service results into the JSON API's shapes (see :mod:`.schemas`)."""
+from __future__ import annotations
+
+import typing as t
+
+import sqlalchemy as sa
+
+from ..models import Artifact, ModelAlias, ModelVersion, RegisteredModel
+from ..services import tracking
+from ..services.ci import ci_job
+from ..services.common import session
+from ..services.registered_models import ModelSummary
+from ..services.versions import VersionDetails
+from . import schemas
+
+_model_schema = schemas.Model()
+_version_schema = schemas.Version()
+_artifact_schema = schemas.ArtifactSchema()
+
+
+def _aliases_by_model(model_ids: t.Sequence[int]) -> dict[int, dict[str, str]]:
+    out: dict[int, dict[str, str]] = {}
+    if not model_ids:
+        return out
+    rows = session().execute(
+        sa.select(ModelAlias.model_id, ModelAlias.alias, ModelVersion.version)
+        .join(ModelVersion, ModelVersion.id == ModelAlias.version_id)
+        .where(ModelAlias.model_id.in_(list(model_ids))).order_by(ModelAlias.alias))
+    for row in rows:
+        out.setdefault(row.model_id, {})[row.alias] = row.version
+    return out
+
+
+def _tags_by_model(model_ids: t.Sequence[int]) -> dict[int, dict[str, str]]:
+    from ..models import ModelTag
+
+    out: dict[int, dict[str, str]] = {}
+    if model_ids:
+        for row in session().execute(sa.select(ModelTag.model_id, ModelTag.key, ModelTag.value)
+                                     .where(ModelTag.model_id.in_(list(model_ids))).order_by(ModelTag.key)):
+            out.setdefault(row.model_id, {})[row.key] = row.value
+    return out
+
+
+def models_json(summaries: t.Sequence[ModelSummary]) -> list[dict[str, t.Any]]:
+    ids = [s.model.id for s in summaries]
+    aliases = _aliases_by_model(ids)
+    tags = _tags_by_model(ids)
+    out = []
+    for s in summaries:
+        m: RegisteredModel = s.model
+        out.append(_model_schema.dump({
+            "id": m.id, "project": m.project, "name": m.name, "description": m.description,
+            "created_at": m.created_at, "updated_at": m.updated_at, "created_by": m.created_by_name,
+            "latest_version": s.latest_version, "latest_version_id": s.latest_version_id,
+            "version_count": s.version_count, "tags": tags.get(m.id, {}), "aliases": aliases.get(m.id, {}),
+            "metric_goals": m.metric_goals or {},
+        }))
+    return out
+
+
+def versions_json(model: RegisteredModel, items: t.Sequence[VersionDetails]) -> list[dict[str, t.Any]]:
+    ids = [d.version.id for d in items]
+    alias_rows: dict[int, list[str]] = {}
+    if ids:
+        for row in session().execute(sa.select(ModelAlias.version_id, ModelAlias.alias)
+                                     .where(ModelAlias.version_id.in_(ids)).order_by(ModelAlias.alias)):
+            alias_rows.setdefault(row.version_id, []).append(row.alias)
+    datasets = tracking.datasets_of([d.version.run_id for d in items])
+    out = []
+    for d in items:
+        v: ModelVersion = d.version
+        out.append(_version_schema.dump({
+            "id": v.id, "model_id": v.model_id, "number": v.number, "version": v.version,
+            "description": v.description, "created_at": v.created_at, "updated_at": v.updated_at,
+            "created_by": v.created_by_name, "stage": v.stage, "run_id": v.run_id, "source": v.source,
+            "parent_version_id": v.parent_version_id, "package_name": f"{model.name}/{v.version}",
+            "aliases": alias_rows.get(v.id, []),
+            "metrics": [{"key": m.key, "value": m.value, "step": m.step, "timestamp": m.timestamp} for m in d.metrics],
+            "params": d.params, "metadata": d.metadata, "artifact_count": d.artifact_count,
+            "ci_job": ci_job(d.run_tags),
+            "datasets": [{"name": x.name, "uri": x.uri, "digest": x.digest, "role": x.role,
+                          "source_type": x.source_type} for x in datasets.get(v.run_id, [])],
+        }))
+    return out
+
+
+def artifact_json(a: Artifact) -> dict[str, t.Any]:
+    return _artifact_schema.dump({"path": a.path, "size": a.size, "sha256": a.sha256, "content_type": a.content_type,
+                                  "created_at": a.created_at, "created_by": a.created_by_name})

@@ -1,0 +1,243 @@
+"""The JSON API v1 views: models, versions, artifacts, metrics, parameters, metadata, settings."""
+from __future__ import annotations
+
+import typing as t
+
+from flask import Response, jsonify
+
+from .. import transfer
+from ..auth import request_actor
+from ..services import artifacts as artifact_service
+from ..services import registered_models as model_service
+from ..services import settings as settings_service
+from ..services import tracking
+from ..services import versions as version_service
+from ..services.access import authorize
+from . import schemas
+from .routing import json_body, query_args, route
+from .serialize import artifact_json, models_json, versions_json
+
+P = "/projects/<string:project>"
+M = P + "/models/<int:model_id>"
+V = M + "/versions/<int:version_id>"
+
+
+def _created(body: t.Any) -> tuple[Response, int]:
+    return jsonify(body), 201
+
+
+def _no_content() -> Response:
+    return Response(status=204)
+
+
+def _model(project: str, model_id: int):
+    return model_service.get_model(project, request_actor(), model_id)
+
+
+def _version(project: str, model_id: int, version_id: int):
+    model = _model(project, model_id)
+    return model, version_service.get_version(project, request_actor(), model, version_id)
+
+
+def _version_json(model, version) -> dict[str, t.Any]:
+    return versions_json(model, version_service.details([version]))[0]
+
+
+# -- models -------------------------------------------------------------------------------------
+
+@route(P + "/models", "GET", summary="List models", tag="models", query=schemas.ModelListQuery,
+       response=schemas.ModelPage)
+def list_models(project: str):
+    """Models of the project, newest first by default; ``search`` matches part of the name."""
+    args = query_args(schemas.ModelListQuery)
+    page = model_service.list_models(project, request_actor(), **args)
+    return jsonify({"items": models_json(page.items), "page": page.page, "per_page": page.per_page,
+                    "total": page.total})
+
+
+@route(P + "/models", "POST", summary="Create a model", tag="models", body=schemas.ModelCreate,
+       response=schemas.Model, status=201)
+def create_model(project: str):
+    data = json_body(schemas.ModelCreate)
+    model = model_service.create_model(project, request_actor(), **data)
+    return _created(models_json([model_service.summarize(model)])[0])
+
+
+@route(M, "GET", summary="Get a model", tag="models", response=schemas.Model)
+def get_model(project: str, model_id: int):
+    return jsonify(models_json([model_service.summarize(_model(project, model_id))])[0])
+
+
+@route(M, "PATCH", summary="Change a model's name, description or metric goals", tag="models",
+       body=schemas.ModelUpdate, response=schemas.Model)
+def update_model(project: str, model_id: int):
+    model = _model(project, model_id)
+    data = json_body(schemas.ModelUpdate)
+    model = model_service.update_model(project, request_actor(), model, **data)
+    return jsonify(models_json([model_service.summarize(model)])[0])
+
+
+@route(M, "DELETE", summary="Delete a model with all its versions and files", tag="models", status=204)
+def delete_model(project: str, model_id: int):
+    model_service.delete_model(project, request_actor(), _model(project, model_id))
+    return _no_content()
+
+
+# -- versions -----------------------------------------------------------------------------------
+
+@route(M + "/versions", "GET", summary="List a model's versions", tag="versions",
+       query=schemas.VersionListQuery, response=schemas.VersionPage)
+def list_versions(project: str, model_id: int):
+    """Newest semantic version first, unless ``sort`` says otherwise."""
+    model = _model(project, model_id)
+    args = query_args(schemas.VersionListQuery)
+    page = version_service.list_versions(project, request_actor(), model, **args)
+    return jsonify({"items": versions_json(model, page.items), "page": page.page, "per_page": page.per_page,
+                    "total": page.total})
+
+
+@route(M + "/versions", "POST", summary="Create a version", tag="versions", body=schemas.VersionCreate,
+       response=schemas.Version, status=201)
+def create_version(project: str, model_id: int):
+    """Metrics, parameters, metadata and datasets may be given at once; files are added with PUT."""
+    model = _model(project, model_id)
+    data = json_body(schemas.VersionCreate)
+    datasets = data.pop("datasets", [])
+    actor = request_actor()
+    checked = [tracking.check_dataset(d, f"datasets[{i}]") for i, d in enumerate(datasets)]
+    version = version_service.create_version(project, actor, model, **data)
+    if checked:
+        tracking.replace_datasets(project, actor, version.run, checked)
+    return _created(_version_json(model, version))
+
+
+@route(V, "GET", summary="Get a version", tag="versions", response=schemas.Version)
+def get_version(project: str, model_id: int, version_id: int):
+    return jsonify(_version_json(*_version(project, model_id, version_id)))
+
+
+@route(V, "PATCH", summary="Change a version's description, stage or parent", tag="versions",
+       body=schemas.VersionUpdate, response=schemas.Version)
+def update_version(project: str, model_id: int, version_id: int):
+    model, version = _version(project, model_id, version_id)
+    data = json_body(schemas.VersionUpdate)
+    kwargs: dict[str, t.Any] = {"description": data.get("description"), "stage": data.get("stage")}
+    if "parent_version_id" in data:
+        kwargs["parent_version_id"] = data["parent_version_id"]
+    version = version_service.update_version(project, request_actor(), version, **kwargs)
+    return jsonify(_version_json(model, version))
+
+
+@route(V, "DELETE", summary="Delete a version with its files", tag="versions", status=204)
+def delete_version(project: str, model_id: int, version_id: int):
+    _model_, version = _version(project, model_id, version_id)
+    version_service.delete_version(project, request_actor(), version)
+    return _no_content()
+
+
+@route(V + "/metrics", "POST", summary="Log metrics", tag="versions", body=schemas.Metric,
+       response=schemas.Version, status=201, body_many=True,
+       description="A list of {key, value, step, timestamp}; every value is kept, the latest shows on the version.")
+def log_metrics(project: str, model_id: int, version_id: int):
+    model, version = _version(project, model_id, version_id)
+    data = json_body()
+    if isinstance(data, dict):
+        data = [data]
+    tracking.log_metrics(project, request_actor(), version.run, data)
+    return _created(_version_json(model, version))
+
+
+@route(V + "/metrics", "GET", summary="Every logged metric value", tag="versions", response=schemas.MetricList)
+def metric_history(project: str, model_id: int, version_id: int):
+    _m, version = _version(project, model_id, version_id)
+    history = tracking.metric_history(project, request_actor(), version.run)
+    return jsonify({"items": [{"key": m.key, "value": m.value, "step": m.step, "timestamp": m.timestamp}
+                              for _k, m in history]})
+
+
+@route(V + "/params", "PUT", summary="Replace the parameters", tag="versions", body=schemas.StringMap,
+       response=schemas.Version)
+def put_params(project: str, model_id: int, version_id: int):
+    """The version's parameters become exactly the given object of strings."""
+    model, version = _version(project, model_id, version_id)
+    tracking.log_params(project, request_actor(), version.run, _string_object(), replace=True)
+    return jsonify(_version_json(model, version))
+
+
+@route(V + "/metadata", "PUT", summary="Replace the metadata", tag="versions", body=schemas.StringMap,
+       response=schemas.Version)
+def put_metadata(project: str, model_id: int, version_id: int):
+    """The version's metadata become exactly the given object of strings."""
+    model, version = _version(project, model_id, version_id)
+    version_service.replace_metadata(project, request_actor(), version, _string_object())
+    return jsonify(_version_json(model, version))
+
+
+def _string_object() -> dict[str, t.Any]:
+    data = json_body()
+    if not isinstance(data, dict):
+        from ..errors import BadRequest
+        raise BadRequest("the request body must be a JSON object")
+    return data
+
+
+# -- artifacts ----------------------------------------------------------------------------------
+
+@route(V + "/artifacts", "GET", summary="List a version's files", tag="artifacts", response=schemas.ArtifactList)
+def list_artifacts(project: str, model_id: int, version_id: int):
+    _m, version = _version(project, model_id, version_id)
+    items = artifact_service.list_artifacts(project, request_actor(), version.run_id)
+    return jsonify({"items": [artifact_json(a) for a in items], "total": len(items)})
+
+
+@route(V + "/artifacts/<path:path>", "PUT", summary="Upload a file (raw body, streamed)", tag="artifacts",
+       response=schemas.ArtifactSchema, status=201, raw_body=True,
+       description="The body is the file itself. The same path again answers 409; above the size limit, 413.")
+def upload_artifact(project: str, model_id: int, version_id: int, path: str):
+    _m, version = _version(project, model_id, version_id)
+    artifact = transfer.upload_from_request(project, request_actor(), version.run_id, path)
+    return _created(artifact_json(artifact))
+
+
+@route(V + "/artifacts/<path:path>", "GET", summary="Download a file (Range supported)", tag="artifacts",
+       raw_response=True)
+def download_artifact(project: str, model_id: int, version_id: int, path: str):
+    _m, version = _version(project, model_id, version_id)
+    artifact = artifact_service.get_artifact(project, request_actor(), version.run_id, path)
+    return transfer.download_response(artifact)
+
+
+@route(V + "/artifacts/<path:path>", "DELETE", summary="Delete a file", tag="artifacts", status=204)
+def delete_artifact(project: str, model_id: int, version_id: int, path: str):
+    _m, version = _version(project, model_id, version_id)
+    artifact_service.delete_artifacts(project, request_actor(), version.run_id, [path])
+    return _no_content()
+
+
+@route(V + "/artifacts/delete", "POST", summary="Delete several files", tag="artifacts",
+       body=schemas.DeleteArtifacts, response=schemas.DeletedArtifacts)
+def delete_artifacts(project: str, model_id: int, version_id: int):
+    """All named files must exist, or nothing is deleted (404)."""
+    _m, version = _version(project, model_id, version_id)
+    data = json_body(schemas.DeleteArtifacts)
+    deleted = artifact_service.delete_artifacts(project, request_actor(), version.run_id, data["paths"])
+    return jsonify({"deleted": deleted})
+
+
+# -- settings -----------------------------------------------------------------------------------
+
+@route(P + "/model-registry/settings", "GET", summary="The registry's settings of a project", tag="settings",
+       response=schemas.Settings)
+def get_settings(project: str):
+    authorize(project, request_actor(), "admin")
+    s = settings_service.effective_settings(project)
+    return jsonify({"project": project, "enabled": s.enabled, "visibility": s.visibility})
+
+
+@route(P + "/model-registry/settings", "PUT", summary="Enable or disable the registry, set its visibility",
+       tag="settings", body=schemas.Settings, response=schemas.Settings)
+def put_settings(project: str):
+    data = json_body(schemas.Settings)
+    s = settings_service.update_settings(project, request_actor(), enabled=data.get("enabled"),
+                                         visibility=data.get("visibility"))
+    return jsonify({"project": project, "enabled": s.enabled, "visibility": s.visibility})

@@ -1,0 +1,89 @@
+"""Identify the caller of a request: a token (Bearer, Basic, PRIVATE-TOKEN) or the host's session.
+
+A request that presents a token is judged by the token alone: a bad token is refused even if a
+session cookie is present. Session-authenticated writes to the APIs must carry a CSRF token
+(the pages' scripts send it as ``X-CSRFToken``); token-authenticated ones need none.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import typing as t
+
+from flask import current_app, g, request
+from flask_login import current_user
+
+from .errors import Forbidden, Unauthenticated
+from .extension import current_state
+from .services import tokens as token_service
+from .services.identity import Actor, actor_for_user
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def token_from_headers() -> str | None:
+    """The token the request presents, or None. Raises on a malformed Authorization header."""
+    private = request.headers.get("PRIVATE-TOKEN")
+    if private:
+        return private.strip()
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    scheme = scheme.lower()
+    value = value.strip()
+    if scheme == "bearer" and value:
+        return value
+    if scheme == "basic" and value:
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise Unauthenticated("malformed Basic credentials") from None
+        _user, sep, password = decoded.partition(":")
+        if not sep or not password:
+            raise Unauthenticated("Basic credentials need a token as the password")
+        return password
+    raise Unauthenticated("unsupported Authorization scheme; use Bearer, Basic or PRIVATE-TOKEN")
+
+
+def _load_user(user_id: str) -> t.Any:
+    registry = current_state().registry
+    loader = registry._user_loader or getattr(current_app.login_manager, "_user_callback", None)
+    if loader is None:
+        raise RuntimeError("no user loader: register one with @registry.user_loader or Flask-Login")
+    return loader(user_id)
+
+
+def request_actor() -> Actor:
+    """The actor of this request, computed once."""
+    cached = g.get("_model_registry_actor")
+    if cached is not None:
+        return cached
+    secret = token_from_headers()
+    if secret is not None:
+        token = token_service.find_token(secret)
+        if token is None:
+            raise Unauthenticated("invalid, expired or revoked token")
+        user = _load_user(token.user_id)
+        if user is None or not getattr(user, "is_active", True):
+            raise Unauthenticated("the token's user no longer exists or is inactive")
+        actor = actor_for_user(user, via="token", scope=token.scope)
+    elif current_user and current_user.is_authenticated:
+        actor = actor_for_user(current_user._get_current_object(), via="session")
+    else:
+        actor = Actor.anonymous()
+    g._model_registry_actor = actor
+    return actor
+
+
+def check_session_csrf(actor: Actor) -> None:
+    """Unsafe API calls made with the browser session must prove they come from our pages."""
+    if actor.via != "session" or request.method in SAFE_METHODS:
+        return
+    from flask_wtf.csrf import CSRFError, validate_csrf
+
+    token = request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token")
+    try:
+        validate_csrf(token)
+    except (CSRFError, Exception) as exc:  # ValidationError from wtforms
+        raise Forbidden(f"CSRF token missing or invalid: {exc}") from None

@@ -1,0 +1,108 @@
+"""``flask model-registry ...``: database upgrades, tokens and settings from the command line."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from .errors import RegistryError
+from .extension import current_state
+
+registry_cli = AppGroup("model-registry", help="Manage the model registry.")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@registry_cli.group("db")
+def db_group() -> None:
+    """The registry's database tables."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Upgrade the registry's tables to the newest migration."""
+    from .migrate import current_revisions, upgrade
+
+    engine = current_state().db.engine
+    upgrade(engine)
+    click.echo(f"Registry tables at revision {', '.join(current_revisions(engine))}")
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Show the registry's migration revision."""
+    from .migrate import current_revisions, head_revisions
+
+    current = current_revisions(current_state().db.engine)
+    heads = head_revisions()
+    click.echo(f"current: {', '.join(current) or 'none'}; newest: {', '.join(heads)}")
+
+
+def _find_user_id(username: str) -> str:
+    registry = current_state().registry
+    finder = registry._username_lookup
+    if finder is None:
+        _fail("the host registered no way to find users by name (@registry.username_lookup)")
+    user = finder(username)
+    if user is None:
+        _fail(f"no user named {username!r}")
+    return str(user.get_id())
+
+
+@registry_cli.group("tokens")
+def tokens_group() -> None:
+    """Personal access tokens for the JSON API and the MLflow client."""
+
+
+@tokens_group.command("create")
+@click.argument("username")
+@click.option("--scope", type=click.Choice(["api", "read_api"]), default="api", show_default=True)
+@click.option("--expires-in-days", type=click.IntRange(1, 3650), default=None)
+@click.option("--name", default="", help="A label to recognise the token by.")
+def tokens_create(username: str, scope: str, expires_in_days: int | None, name: str) -> None:
+    """Create a token for USERNAME; the token is printed alone on the last line."""
+    from .services.tokens import create_token
+
+    user_id = _find_user_id(username)
+    token, secret = create_token(user_id, name=name or f"cli-{scope}", scope=scope,
+                                 expires_in_days=expires_in_days)
+    expiry = token.expires_at.date().isoformat() if token.expires_at else "never"
+    click.echo(f"Created {scope} token #{token.id} for {username} (expires: {expiry})")
+    click.echo(secret)
+
+
+@tokens_group.command("revoke")
+@click.argument("username")
+@click.argument("token_id", type=int)
+def tokens_revoke(username: str, token_id: int) -> None:
+    """Revoke token TOKEN_ID of USERNAME."""
+    from .services.tokens import revoke_token
+
+    if not revoke_token(_find_user_id(username), token_id):
+        _fail(f"{username} has no active token #{token_id}")
+    click.echo(f"Revoked token #{token_id} of {username}")
+
+
+@registry_cli.command("settings")
+@click.argument("project")
+@click.option("--enable/--disable", "enabled", default=None, help="Turn the project's registry on or off.")
+@click.option("--visibility", type=click.Choice(["public", "private"]), default=None)
+def settings_command(project: str, enabled: bool | None, visibility: str | None) -> None:
+    """Show or change PROJECT's registry settings."""
+    from .services.identity import Actor
+    from .services.settings import effective_settings, update_settings
+
+    registry = current_state().registry
+    if registry._project_loader is not None and registry._project_loader(project) is None:
+        _fail(f"no project named {project!r}")
+    try:
+        if enabled is not None or visibility is not None:
+            update_settings(project, Actor.system("cli"), enabled=enabled, visibility=visibility)
+    except RegistryError as exc:
+        _fail(exc.message)
+    s = effective_settings(project)
+    click.echo(f"{project}: registry {'enabled' if s.enabled else 'disabled'}, {s.visibility}")

@@ -1,0 +1,60 @@
+"""Configuration keys, their defaults, and a guarded reader.
+
+Every key starts with ``MODEL_REGISTRY_``; :meth:`ModelRegistry.init_app` sets each default
+with ``app.config.setdefault``. Reading an unknown key raises, so a typo fails loudly.
+"""
+from __future__ import annotations
+
+import typing as t
+
+from flask import current_app
+
+GiB = 1024**3
+
+DEFAULTS: dict[str, t.Any] = {
+    #: Where artifacts are stored: a folder path, ``file://PATH`` or ``gs://BUCKET/PREFIX``.
+    #: ``None``: the folder ``model_registry_artifacts`` in the app's instance folder.
+    #: Ignored when the host passes ``storage=`` to :class:`ModelRegistry`.
+    "STORAGE_URI": None,
+    #: The lowest role that may create, change and delete models, versions and artifacts.
+    "WRITE_ROLE": "reporter",
+    #: The lowest role that may change the registry's settings of a project.
+    "ADMIN_ROLE": "maintainer",
+    #: Largest artifact file, in bytes (5 GiB). Larger uploads get 413 and nothing is kept.
+    "MAX_FILE_SIZE": 5 * GiB,
+    #: The template every registry page extends (the host's layout). It must define the
+    #: blocks ``title`` and ``content``; ``model_registry/layout.html`` is a plain default.
+    "BASE_TEMPLATE": "model_registry/layout.html",
+    #: Prefix of every registry URL (pages, JSON API, MLflow and package APIs), e.g. ``/ml``.
+    "URL_PREFIX": "",
+    #: Registry settings of a project that has never saved any.
+    "DEFAULT_ENABLED": True,
+    "DEFAULT_VISIBILITY": "private",
+    #: Page size of lists when the client names none; the JSON API caps ``per_page`` at 100.
+    "PER_PAGE": 20,
+    #: Bytes per request of a GCS resumable upload and of ranged GCS reads (multiple of 256 KiB).
+    "GCS_CHUNK_SIZE": 8 * 1024 * 1024,
+    #: Answer artifact downloads with a redirect to a signed URL when the store can sign.
+    "SIGNED_URL_DOWNLOADS": False,
+    #: Lifetime of signed URLs, in seconds.
+    "SIGNED_URL_EXPIRY": 900,
+    #: Register the pages blueprint (turn off to use only the APIs).
+    "ENABLE_PAGES": True,
+    #: Register the MLflow-compatible API.
+    "ENABLE_MLFLOW": True,
+}
+
+PREFIX = "MODEL_REGISTRY_"
+
+
+def config_value(key: str, app: t.Any = None) -> t.Any:
+    """Read ``MODEL_REGISTRY_<key>``; an unknown key is a bug and raises ``KeyError``."""
+    if key not in DEFAULTS:
+        raise KeyError(f"unknown model registry setting {PREFIX + key}")
+    app = app or current_app
+    return app.config[PREFIX + key]
+
+
+def apply_defaults(config: t.MutableMapping[str, t.Any]) -> None:
+    for key, value in DEFAULTS.items():
+        config.setdefault(PREFIX + key, value)

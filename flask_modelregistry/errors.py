@@ -1,0 +1,67 @@
+"""Domain errors raised by the service layer.
+
+Each front door (pages, JSON API, MLflow API, package API) registers its own handlers
+that render these in its own shape, so a rule raises one error and every client sees it
+in the form it understands.
+"""
+from __future__ import annotations
+
+import typing as t
+
+
+class RegistryError(Exception):
+    """Base of every error the registry raises on purpose."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, *, fields: t.Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields or {})
+
+
+class BadRequest(RegistryError):
+    """The request itself is malformed: bad JSON, a hostile path, a bad header."""
+
+    code = "invalid"
+    status = 400
+
+
+class Invalid(RegistryError):
+    """A field failed validation; ``fields`` says which and why."""
+
+    code = "invalid"
+    status = 422
+
+
+class Unauthenticated(RegistryError):
+    code = "unauthenticated"
+    status = 401
+
+
+class Forbidden(RegistryError):
+    code = "forbidden"
+    status = 403
+
+
+class NotFound(RegistryError):
+    code = "not_found"
+    status = 404
+
+
+class AlreadyExists(RegistryError):
+    code = "already_exists"
+    status = 409
+
+
+class TooLarge(RegistryError):
+    code = "too_large"
+    status = 413
+
+
+class StorageError(RegistryError):
+    """The artifact store failed; nothing was kept."""
+
+    code = "storage_unavailable"
+    status = 503

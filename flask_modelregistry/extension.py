@@ -1,0 +1,166 @@
+"""The :class:`ModelRegistry` extension: one object, mounted with ``init_app``."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import typing as t
+
+from flask import Flask, current_app
+
+from . import config as cfg
+from .models import metadata as registry_metadata
+from .storage import ArtifactStore, store_from_uri
+
+if t.TYPE_CHECKING:
+    from flask_sqlalchemy import SQLAlchemy
+
+ROLES: tuple[str, ...] = ("guest", "reporter", "developer", "maintainer", "owner")
+
+RoleLoader = t.Callable[[t.Any, str], "str | None"]
+ProjectLoader = t.Callable[[str], t.Any]
+UserLoader = t.Callable[[str], t.Any]
+NameLoader = t.Callable[[t.Any], str]
+CIJobResolver = t.Callable[[str, str, dict], "dict | None"]
+
+
+@dataclasses.dataclass
+class RegistryState:
+    """What the registry keeps per app, in ``app.extensions["model_registry"]``."""
+
+    registry: ModelRegistry
+    db: SQLAlchemy
+    store: ArtifactStore
+
+
+class ModelRegistry:
+    """A machine-learning model registry mounted into a Flask app.
+
+    ::
+
+        db = SQLAlchemy(app)
+        login = LoginManager(app)
+        registry = ModelRegistry(app, db=db)
+
+        @registry.role_loader
+        def role_of(user, project):  # "guest" ... "owner", or None
+            return memberships.get((user.id, project))
+
+    The host provides login (Flask-Login), the database (its Flask-SQLAlchemy ``db``, where
+    the registry's ``mr_*`` tables live) and optionally a configured artifact store. Register
+    the extension after Flask-SQLAlchemy and Flask-Login.
+
+    Configuration keys (defaults in :mod:`flask_modelregistry.config`):
+
+    ``MODEL_REGISTRY_STORAGE_URI``, ``MODEL_REGISTRY_WRITE_ROLE``, ``MODEL_REGISTRY_ADMIN_ROLE``,
+    ``MODEL_REGISTRY_MAX_FILE_SIZE``, ``MODEL_REGISTRY_BASE_TEMPLATE``, ``MODEL_REGISTRY_URL_PREFIX``,
+    ``MODEL_REGISTRY_DEFAULT_ENABLED``, ``MODEL_REGISTRY_DEFAULT_VISIBILITY``, ``MODEL_REGISTRY_PER_PAGE``,
+    ``MODEL_REGISTRY_GCS_CHUNK_SIZE``, ``MODEL_REGISTRY_SIGNED_URL_DOWNLOADS``,
+    ``MODEL_REGISTRY_SIGNED_URL_EXPIRY``, ``MODEL_REGISTRY_ENABLE_PAGES``, ``MODEL_REGISTRY_ENABLE_MLFLOW``.
+    """
+
+    def __init__(self, app: Flask | None = None, *, db: SQLAlchemy,
+                 storage: ArtifactStore | None = None) -> None:
+        self.db = db
+        self._storage = storage
+        self._role_loader: RoleLoader | None = None
+        self._project_loader: ProjectLoader | None = None
+        self._user_loader: UserLoader | None = None
+        self._name_loader: NameLoader | None = None
+        self._ci_job_resolver: CIJobResolver | None = None
+        self._username_lookup: UserLoader | None = None
+        if app is not None:
+            self.init_app(app)
+
+    # -- host callbacks, registered like Flask-Login's user_loader ---------------------------
+
+    def role_loader(self, callback: RoleLoader) -> RoleLoader:
+        """Register ``callback(user, project) -> role | None``; ``user`` is never anonymous."""
+        self._role_loader = callback
+        return callback
+
+    def project_loader(self, callback: ProjectLoader) -> ProjectLoader:
+        """Register ``callback(project) -> object | None``; ``None`` means no such project (404).
+        Without one, every project name exists."""
+        self._project_loader = callback
+        return callback
+
+    def user_loader(self, callback: UserLoader) -> UserLoader:
+        """Register ``callback(user_id) -> user | None`` for API tokens. Defaults to the host's
+        Flask-Login ``user_loader``."""
+        self._user_loader = callback
+        return callback
+
+    def display_name_loader(self, callback: NameLoader) -> NameLoader:
+        """Register ``callback(user) -> str``, the name shown as author. Defaults to the user's
+        ``username``, ``name`` or id."""
+        self._name_loader = callback
+        return callback
+
+    def username_lookup(self, callback: UserLoader) -> UserLoader:
+        """Register ``callback(username) -> user | None``, used by ``flask model-registry tokens``."""
+        self._username_lookup = callback
+        return callback
+
+    def ci_job_resolver(self, callback: CIJobResolver) -> CIJobResolver:
+        """Register ``callback(project, job_id, tags) -> dict | None`` that checks a CI job id
+        linked to a version and returns its links (``job_url``, ``pipeline_url``, ``ref``,
+        ``merge_request_url``, ``log_url``); ``None`` refuses the id."""
+        self._ci_job_resolver = callback
+        return callback
+
+    # -- mounting ------------------------------------------------------------------------------
+
+    def init_app(self, app: Flask) -> None:
+        if "model_registry" in app.extensions:
+            raise RuntimeError(
+                "A ModelRegistry is already registered on this app. Import and use that instance instead."
+            )
+        if app.extensions.get("sqlalchemy") is not self.db:
+            raise RuntimeError(
+                "ModelRegistry needs the host's Flask-SQLAlchemy: call db.init_app(app) first and pass"
+                " ModelRegistry(db=db) the same db."
+            )
+        if getattr(app, "login_manager", None) is None:
+            raise RuntimeError("ModelRegistry needs Flask-Login: call LoginManager().init_app(app) first.")
+
+        cfg.apply_defaults(app.config)
+        self._check_config(app)
+
+        for table in registry_metadata.sorted_tables:
+            if table.name not in self.db.metadata.tables:
+                table.to_metadata(self.db.metadata)
+
+        store = self._storage or self._store_from_config(app)
+        app.extensions["model_registry"] = RegistryState(registry=self, db=self.db, store=store)
+
+        from .mounting import register_blueprints
+
+        register_blueprints(app)
+
+    @staticmethod
+    def _check_config(app: Flask) -> None:
+        for key in ("WRITE_ROLE", "ADMIN_ROLE"):
+            if app.config[cfg.PREFIX + key] not in ROLES:
+                raise ValueError(f"{cfg.PREFIX + key} must be one of {', '.join(ROLES)}")
+        if app.config[cfg.PREFIX + "DEFAULT_VISIBILITY"] not in ("public", "private"):
+            raise ValueError(f"{cfg.PREFIX}DEFAULT_VISIBILITY must be 'public' or 'private'")
+        prefix = app.config[cfg.PREFIX + "URL_PREFIX"]
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise ValueError(f"{cfg.PREFIX}URL_PREFIX must start with '/' and not end with one")
+
+    @staticmethod
+    def _store_from_config(app: Flask) -> ArtifactStore:
+        uri = app.config[cfg.PREFIX + "STORAGE_URI"]
+        if not uri:
+            uri = os.path.join(app.instance_path, "model_registry_artifacts")
+        return store_from_uri(uri, chunk_size=app.config[cfg.PREFIX + "GCS_CHUNK_SIZE"])
+
+
+def current_state() -> RegistryState:
+    """The registry state of the current app; fails clearly when ``init_app`` was not called."""
+    try:
+        return current_app.extensions["model_registry"]
+    except KeyError:
+        raise RuntimeError(
+            "The model registry is not registered on this app. Did you forget to call init_app?"
+        ) from None

@@ -1,0 +1,36 @@
+"""The navigation entry a host shows for a project ("Deploy > Model registry")."""
+from __future__ import annotations
+
+import dataclasses
+
+from flask import current_app, request, url_for
+
+from .errors import RegistryError
+
+
+@dataclasses.dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+def nav_items(project: str) -> list[NavItem]:
+    """The registry's entries for ``project`` that the current user may open: the model list,
+    and for administrators of a disabled registry, its settings. Use in a template as
+    ``{% for item in model_registry_nav(project) %}``."""
+    from .auth import request_actor
+    from .services.access import project_access
+
+    if "model_registry" not in current_app.blueprints:
+        return []
+    try:
+        access = project_access(project, request_actor())
+    except RegistryError:
+        return []
+    active = request.blueprint == "model_registry"
+    if access.can_read:
+        return [NavItem("Model registry", url_for("model_registry.models", project=project), active)]
+    if access.can_admin:
+        return [NavItem("Model registry", url_for("model_registry.settings", project=project), active)]
+    return []

@@ -1,0 +1,205 @@
+"""A run's (and so a version's) files: streamed in, streamed out, never half kept.
+
+An upload is written to a fresh storage key first; the row naming it is inserted only after
+the bytes are safely stored, and the object is deleted again if the row cannot be inserted.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import mimetypes
+import typing as t
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ..config import config_value
+from ..errors import AlreadyExists, BadRequest, NotFound, TooLarge
+from ..extension import current_state
+from ..models import Artifact, Run, utcnow
+from ..paths import validate_artifact_path
+from . import audit
+from .access import authorize
+from .common import end_read_transaction, session, write_transaction
+from .identity import Actor
+
+log = logging.getLogger(__name__)
+GENERIC_TYPES = {"", "application/octet-stream", "application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ByteRange:
+    start: int
+    length: int
+
+
+def guess_content_type(path: str, declared: str | None = None) -> str:
+    declared = (declared or "").split(";")[0].strip().lower()
+    if declared and declared not in GENERIC_TYPES and len(declared) < 255 and "/" in declared:
+        return declared
+    guessed, _ = mimetypes.guess_type(path, strict=False)
+    return guessed or "application/octet-stream"
+
+
+def list_artifacts(project: str, actor: Actor, run_id: str, *, prefix: str = "") -> list[Artifact]:
+    authorize(project, actor, "read")
+    stmt = sa.select(Artifact).where(Artifact.run_id == run_id)
+    if prefix:
+        prefix = validate_artifact_path(prefix, allow_empty=True)
+        if prefix:
+            stmt = stmt.where(Artifact.path.startswith(prefix + "/", autoescape=True))
+    return list(session().scalars(stmt.order_by(Artifact.path)))
+
+
+def get_artifact(project: str, actor: Actor, run_id: str, path: str) -> Artifact:
+    authorize(project, actor, "read")
+    path = validate_artifact_path(path)
+    artifact = session().scalar(sa.select(Artifact).where(Artifact.run_id == run_id, Artifact.path == path))
+    if artifact is None:
+        raise NotFound(f"No such artifact: '{path}'")
+    return artifact
+
+
+def upload_artifact(project: str, actor: Actor, run_id: str, path: t.Any, stream: t.BinaryIO, *,
+                    content_length: int | None = None, content_type: str | None = None,
+                    overwrite: bool = False) -> Artifact:
+    """Stream a file into the store and record it. Same path again: AlreadyExists, unless
+    ``overwrite`` (the MLflow artifact API replaces files, as MLflow's server does)."""
+    authorize(project, actor, "write")
+    path = validate_artifact_path(path)
+    max_size = int(config_value("MAX_FILE_SIZE"))
+    if content_length is not None and content_length > max_size:
+        raise TooLarge(f"file is larger than the limit of {max_size} bytes")
+    s = session()
+    if s.get(Run, run_id) is None:
+        raise NotFound("run not found")
+    if not overwrite and s.scalar(sa.select(Artifact.id).where(Artifact.run_id == run_id, Artifact.path == path)):
+        raise AlreadyExists(f"{path} already exists", fields={"path": "A file with this path already exists."})
+    end_read_transaction()
+    store = current_state().store
+    key = f"runs/{run_id}/{uuid.uuid4().hex}"
+    ctype = guess_content_type(path, content_type)
+    stored = store.write(key, stream, max_size=max_size, content_type=ctype)
+    if content_length is not None and stored.size != content_length:
+        store.delete(key)
+        raise BadRequest("the upload ended before the declared Content-Length")
+    artifact = Artifact(run_id=run_id, path=path, size=stored.size, sha256=stored.sha256, content_type=ctype,
+                        storage_key=key, created_by_id=actor.user_id, created_by_name=actor.name)
+    replaced: list[str] = []
+    try:
+        with write_transaction() as s:
+            if overwrite:
+                old = s.scalar(sa.select(Artifact).where(Artifact.run_id == run_id, Artifact.path == path))
+                if old is not None:
+                    replaced.append(old.storage_key)
+                    s.delete(old)
+                    s.flush()
+            s.add(artifact)
+            s.flush()
+            _touch(run_id)
+            audit.record(project, actor, "artifact.upload", "artifact", artifact.id, path,
+                         {"run_id": run_id, "size": stored.size, "sha256": stored.sha256})
+    except IntegrityError:
+        store.delete(key)
+        raise AlreadyExists(f"{path} already exists", fields={"path": "A file with this path already exists."}) from None
+    except BaseException:
+        store.delete(key)
+        raise
+    delete_stored_objects(replaced)
+    return artifact
+
+
+def parse_range(header: str | None, size: int) -> ByteRange | None:
+    """A single ``bytes=`` range, or None for the whole file; unsatisfiable ranges raise 416 upstream."""
+    if not header:
+        return None
+    from werkzeug.http import parse_range_header
+
+    rng = parse_range_header(header)
+    if rng is None or rng.units != "bytes" or len(rng.ranges) != 1:
+        return None
+    bounds = rng.range_for_length(size)
+    if bounds is None:
+        raise RangeNotSatisfiable(size)
+    start, stop = bounds
+    return ByteRange(start=start, length=stop - start)
+
+
+class RangeNotSatisfiable(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def open_artifact(artifact: Artifact, byte_range: ByteRange | None = None) -> t.Iterator[bytes]:
+    store = current_state().store
+    start, length = (byte_range.start, byte_range.length) if byte_range else (0, artifact.size)
+    try:
+        return store.read(artifact.storage_key, start, length)
+    except FileNotFoundError:
+        raise NotFound(f"the stored file of '{artifact.path}' is missing") from None
+
+
+def delete_artifacts(project: str, actor: Actor, run_id: str, paths: t.Any) -> list[str]:
+    """Delete several files at once; all named paths must exist, or nothing is deleted."""
+    authorize(project, actor, "write")
+    if not isinstance(paths, (list, tuple)) or not paths:
+        from ..errors import Invalid
+        raise Invalid("paths must be a non-empty list", fields={"paths": "Must be a non-empty list of paths."})
+    clean = [validate_artifact_path(p) for p in paths]
+    rows = list(session().scalars(sa.select(Artifact).where(Artifact.run_id == run_id, Artifact.path.in_(clean))))
+    found = {a.path for a in rows}
+    missing = [p for p in clean if p not in found]
+    if missing:
+        raise NotFound(f"No such artifact: '{missing[0]}'")
+    keys = [a.storage_key for a in rows]
+    with write_transaction() as s:
+        s.execute(sa.delete(Artifact).where(Artifact.id.in_([a.id for a in rows])))
+        _touch(run_id)
+        audit.record(project, actor, "artifact.delete", "run", run_id, ", ".join(sorted(found))[:1024],
+                     {"paths": sorted(found)})
+    delete_stored_objects(keys)
+    return sorted(found)
+
+
+def copy_run_artifacts(src_run_id: str, prefix: str, dst_run_id: str) -> int:
+    """Copy the files under ``prefix`` of one run into another run (for a version registered from
+    a run that another version already owns). Stores copy server-side where they can."""
+    store = current_state().store
+    stmt = sa.select(Artifact).where(Artifact.run_id == src_run_id)
+    prefix = prefix.strip("/")
+    if prefix:
+        stmt = stmt.where(sa.or_(Artifact.path == prefix, Artifact.path.startswith(prefix + "/", autoescape=True)))
+    sources = list(session().scalars(stmt))
+    copies = []
+    for src in sources:
+        key = f"runs/{dst_run_id}/{uuid.uuid4().hex}"
+        store.copy(src.storage_key, key)
+        copies.append(Artifact(run_id=dst_run_id, path=src.path, size=src.size, sha256=src.sha256,
+                               content_type=src.content_type, storage_key=key,
+                               created_by_id=src.created_by_id, created_by_name=src.created_by_name))
+    try:
+        with write_transaction() as s:
+            s.add_all(copies)
+    except BaseException:
+        delete_stored_objects([c.storage_key for c in copies])
+        raise
+    return len(copies)
+
+
+def delete_stored_objects(keys: t.Iterable[str]) -> None:
+    """Delete objects whose rows are gone. A failure is logged, not raised: the rows are
+    already deleted, and an orphaned object is harmless."""
+    store = current_state().store
+    for key in keys:
+        try:
+            store.delete(key)
+        except Exception:  # pragma: no cover - depends on the store's availability
+            log.exception("could not delete stored object %s", key)
+
+
+def _touch(run_id: str) -> None:
+    from ..models import ModelVersion
+
+    session().execute(sa.update(ModelVersion).where(ModelVersion.run_id == run_id).values(updated_at=utcnow()))

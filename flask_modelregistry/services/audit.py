@@ -1,0 +1,28 @@
+"""The audit trail: one row per change, written in the same transaction as the change."""
+from __future__ import annotations
+
+import typing as t
+
+import sqlalchemy as sa
+
+from ..extension import current_state
+from ..models import AuditEvent
+from .identity import Actor
+
+
+def record(project: str, actor: Actor, action: str, target_type: str, target_id: t.Any,
+           target_name: str = "", details: dict | None = None) -> None:
+    """Add an event to the current transaction; the caller commits."""
+    current_state().db.session.add(AuditEvent(
+        project=project, action=action, target_type=target_type, target_id=str(target_id),
+        target_name=target_name[:1024], actor_id=actor.user_id, actor_name=actor.name,
+        via=actor.via, details=details or {},
+    ))
+
+
+def list_events(project: str, *, limit: int = 100, before_id: int | None = None) -> list[AuditEvent]:
+    stmt = sa.select(AuditEvent).where(AuditEvent.project == project)
+    if before_id:
+        stmt = stmt.where(AuditEvent.id < before_id)
+    stmt = stmt.order_by(AuditEvent.id.desc()).limit(limit)
+    return list(current_state().db.session.scalars(stmt))

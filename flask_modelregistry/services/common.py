@@ -1,0 +1,136 @@
+"""Helpers every service shares: the session, pages of results, transactions, name checks."""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+import typing as t
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..errors import Invalid, StorageError
+from ..extension import current_state
+
+T = t.TypeVar("T")
+
+MAX_PER_PAGE = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclasses.dataclass(frozen=True)
+class Page(t.Generic[T]):
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def session():
+    return current_state().db.session
+
+
+def clamp_page(page: int | None, per_page: int | None, default: int) -> tuple[int, int]:
+    page = 1 if page is None else page
+    per_page = default if per_page is None else per_page
+    if page < 1:
+        raise Invalid("page must be 1 or more", fields={"page": "Must be 1 or more."})
+    if per_page < 1:
+        raise Invalid("per_page must be 1 or more", fields={"per_page": "Must be 1 or more."})
+    return page, min(per_page, MAX_PER_PAGE)
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with wildcards escaped (escape char ``\\``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@contextlib.contextmanager
+def write_transaction() -> t.Iterator[t.Any]:
+    """Commit on success, roll back on any error; database lock timeouts become 503."""
+    s = session()
+    try:
+        yield s
+        s.commit()
+    except OperationalError as exc:
+        s.rollback()
+        raise StorageError("the database is busy; try again") from exc
+    except BaseException:
+        s.rollback()
+        raise
+
+
+def end_read_transaction() -> None:
+    """Release the connection's transaction before a long operation (a streamed upload), so
+    no lock or snapshot is held while bytes flow."""
+    session().commit()
+
+
+def check_name(value: t.Any, field: str, *, max_length: int = 255, required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise Invalid(f"{field} must be a string", fields={field: "Must be a string."})
+    value = value.strip()
+    if required and not value:
+        raise Invalid(f"{field} is required", fields={field: "Can't be blank."})
+    if len(value) > max_length:
+        raise Invalid(f"{field} is too long", fields={field: f"Must be at most {max_length} characters."})
+    if _CONTROL.search(value):
+        raise Invalid(f"{field} contains control characters", fields={field: "Must not contain control characters."})
+    return value
+
+
+def check_text(value: t.Any, field: str, *, max_length: int = 100_000) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Invalid(f"{field} must be a string", fields={field: "Must be a string."})
+    if len(value) > max_length:
+        raise Invalid(f"{field} is too long", fields={field: f"Must be at most {max_length} characters."})
+    if "\x00" in value:
+        raise Invalid(f"{field} contains a NUL character", fields={field: "Must not contain NUL characters."})
+    return value
+
+
+def check_string_map(value: t.Any, field: str, *, key_max: int = 250, value_max: int = 5000,
+                     max_items: int = 1000) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise Invalid(f"{field} must be an object of strings", fields={field: "Must be an object of string keys and values."})
+    if len(value) > max_items:
+        raise Invalid(f"{field} has too many entries", fields={field: f"At most {max_items} entries."})
+    out: dict[str, str] = {}
+    for key, val in value.items():
+        if not isinstance(key, str) or not key.strip() or len(key) > key_max or _CONTROL.search(key):
+            raise Invalid(f"bad key in {field}", fields={field: f"Keys must be non-empty strings of at most {key_max} characters."})
+        if isinstance(val, bool) or val is None or not isinstance(val, (str, int, float)):
+            raise Invalid(f"bad value in {field}", fields={field: f"The value of {key!r} must be a string."})
+        val = str(val)
+        if len(val) > value_max or "\x00" in val:
+            raise Invalid(f"bad value in {field}", fields={field: f"The value of {key!r} must be at most {value_max} characters."})
+        out[key] = val
+    return out
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(getattr(exc, "orig", None), "pgcode", None)
+    if code:
+        return code == "23505"
+    return "UNIQUE" in str(exc.orig).upper()
+
+
+def count(stmt: sa.Select) -> int:
+    return session().scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0

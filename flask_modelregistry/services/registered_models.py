@@ -1,0 +1,205 @@
+"""Registered models: create, find, list, change, delete (with every version and file)."""
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing as t
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ..config import config_value
+from ..errors import AlreadyExists, Invalid, NotFound
+from ..models import ModelTag, ModelVersion, RegisteredModel, utcnow
+from . import audit
+from .access import authorize
+from .common import Page, check_name, check_string_map, check_text, clamp_page, like_pattern, session, write_transaction
+from .identity import Actor
+
+MODEL_SORTS = {"name": RegisteredModel.name, "created_at": RegisteredModel.created_at,
+               "updated_at": RegisteredModel.updated_at}
+_NAME = re.compile(r"^\w[\w.+@ -]*$")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSummary:
+    model: RegisteredModel
+    latest_version: str | None
+    latest_version_id: int | None
+    version_count: int
+
+
+def check_model_name(value: t.Any) -> str:
+    name = check_name(value, "name")
+    if not _NAME.match(name):
+        raise Invalid("invalid model name", fields={
+            "name": "Use letters, digits, spaces and . _ - + @; start with a letter or digit."})
+    return name
+
+
+def latest_version_subquery(model_id_col: t.Any) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
+    """Correlated subqueries: the highest release's id and version (the highest prerelease when
+    a model has no release), and the number of versions."""
+    v = sa.orm.aliased(ModelVersion)
+    latest = (
+        sa.select(v.id).where(v.model_id == model_id_col)
+        .order_by((v.semver_key == "~").desc(), v.semver_major.desc(), v.semver_minor.desc(),
+                  v.semver_patch.desc(), v.semver_key.desc(), v.id.desc())
+        .limit(1).correlate_except(v).scalar_subquery()
+    )
+    c = sa.orm.aliased(ModelVersion)
+    version_count = (sa.select(sa.func.count(c.id)).where(c.model_id == model_id_col)
+                     .correlate_except(c).scalar_subquery())
+    return latest, version_count
+
+
+def _summaries(stmt: sa.Select) -> list[ModelSummary]:
+    latest, version_count = latest_version_subquery(RegisteredModel.id)
+    lv = sa.orm.aliased(ModelVersion)
+    rows = session().execute(
+        stmt.add_columns(lv.id, lv.version, version_count.label("version_count"))
+        .outerjoin(lv, lv.id == latest)
+    ).all()
+    return [ModelSummary(model=row[0], latest_version_id=row[1], latest_version=row[2],
+                         version_count=row[3] or 0) for row in rows]
+
+
+def list_models(project: str, actor: Actor, *, search: str | None = None, sort: str = "created_at",
+                order: str = "desc", page: int | None = None, per_page: int | None = None) -> Page[ModelSummary]:
+    """A page of models with their latest version and version count: two queries whatever the page size."""
+    authorize(project, actor, "read")
+    if sort not in MODEL_SORTS:
+        raise Invalid("unknown sort", fields={"sort": f"Must be one of {', '.join(MODEL_SORTS)}."})
+    if order not in ("asc", "desc"):
+        raise Invalid("unknown order", fields={"order": "Must be asc or desc."})
+    page, per_page = clamp_page(page, per_page, config_value("PER_PAGE"))
+    where = [RegisteredModel.project == project]
+    if search:
+        where.append(RegisteredModel.name.ilike(like_pattern(search), escape="\\"))
+    total = session().scalar(sa.select(sa.func.count(RegisteredModel.id)).where(*where)) or 0
+    column = MODEL_SORTS[sort]
+    ordering = [column.asc() if order == "asc" else column.desc(),
+                RegisteredModel.id.asc() if order == "asc" else RegisteredModel.id.desc()]
+    stmt = (sa.select(RegisteredModel).where(*where).order_by(*ordering)
+            .limit(per_page).offset((page - 1) * per_page))
+    return Page(items=_summaries(stmt), page=page, per_page=per_page, total=total)
+
+
+def summarize(model: RegisteredModel) -> ModelSummary:
+    return _summaries(sa.select(RegisteredModel).where(RegisteredModel.id == model.id))[0]
+
+
+def get_model(project: str, actor: Actor, model_id: t.Any) -> RegisteredModel:
+    authorize(project, actor, "read")
+    try:
+        model_id = int(model_id)
+    except (TypeError, ValueError):
+        raise NotFound("model not found") from None
+    model = session().get(RegisteredModel, model_id) if -2**31 <= model_id < 2**31 else None
+    if model is None or model.project != project:
+        raise NotFound("model not found")
+    return model
+
+
+def get_model_by_name(project: str, actor: Actor, name: str) -> RegisteredModel:
+    authorize(project, actor, "read")
+    model = session().scalar(sa.select(RegisteredModel).where(
+        RegisteredModel.project == project, RegisteredModel.name == name))
+    if model is None:
+        raise NotFound(f"Registered Model with name={name} not found")
+    return model
+
+
+def create_model(project: str, actor: Actor, *, name: t.Any, description: t.Any = "",
+                 tags: t.Mapping[str, str] | None = None) -> RegisteredModel:
+    authorize(project, actor, "write")
+    name = check_model_name(name)
+    description = check_text(description, "description")
+    tag_map = check_string_map(dict(tags or {}), "tags")
+    s = session()
+    if s.scalar(sa.select(RegisteredModel.id).where(RegisteredModel.project == project,
+                                                      RegisteredModel.name == name)):
+        raise AlreadyExists(f"a model named {name!r} already exists", fields={"name": "Has already been taken."})
+    model = RegisteredModel(project=project, name=name, description=description,
+                            created_by_id=actor.user_id, created_by_name=actor.name, metric_goals={})
+    model.tags = [ModelTag(key=k, value=v) for k, v in tag_map.items()]
+    try:
+        with write_transaction() as s:
+            s.add(model)
+            s.flush()
+            audit.record(project, actor, "model.create", "model", model.id, name)
+    except IntegrityError:
+        raise AlreadyExists(f"a model named {name!r} already exists", fields={"name": "Has already been taken."}) from None
+    return model
+
+
+def update_model(project: str, actor: Actor, model: RegisteredModel, *, name: t.Any = None,
+                 description: t.Any = None, metric_goals: t.Any = None) -> RegisteredModel:
+    authorize(project, actor, "write")
+    changes: dict[str, t.Any] = {}
+    if name is not None:
+        new_name = check_model_name(name)
+        if new_name != model.name:
+            if session().scalar(sa.select(RegisteredModel.id).where(
+                    RegisteredModel.project == project, RegisteredModel.name == new_name)):
+                raise AlreadyExists(f"a model named {new_name!r} already exists",
+                                    fields={"name": "Has already been taken."})
+            changes["name"] = [model.name, new_name]
+            model.name = new_name
+    if description is not None:
+        model.description = check_text(description, "description")
+        changes["description"] = True
+    if metric_goals is not None:
+        goals = check_string_map(metric_goals, "metric_goals")
+        bad = [k for k, v in goals.items() if v not in ("max", "min")]
+        if bad:
+            raise Invalid("metric goals must be max or min", fields={"metric_goals": f"{bad[0]}: use max or min."})
+        model.metric_goals = goals
+        changes["metric_goals"] = goals
+    model.updated_at = utcnow()
+    try:
+        with write_transaction():
+            audit.record(project, actor, "model.update", "model", model.id, model.name, changes)
+    except IntegrityError:
+        raise AlreadyExists("a model with that name already exists", fields={"name": "Has already been taken."}) from None
+    return model
+
+
+def set_model_tag(project: str, actor: Actor, model: RegisteredModel, key: t.Any, value: t.Any) -> None:
+    authorize(project, actor, "write")
+    tags = check_string_map({key: value} if isinstance(key, str) else {None: value}, "tags")
+    key, value = next(iter(tags.items()))
+    s = session()
+    tag = s.get(ModelTag, (model.id, key))
+    if tag is None:
+        s.add(ModelTag(model_id=model.id, key=key, value=value))
+    else:
+        tag.value = value
+    model.updated_at = utcnow()
+    with write_transaction():
+        audit.record(project, actor, "model.tag.set", "model", model.id, model.name, {key: value})
+
+
+def delete_model_tag(project: str, actor: Actor, model: RegisteredModel, key: str) -> None:
+    authorize(project, actor, "write")
+    with write_transaction() as s:
+        s.execute(sa.delete(ModelTag).where(ModelTag.model_id == model.id, ModelTag.key == key))
+        audit.record(project, actor, "model.tag.delete", "model", model.id, model.name, {"key": key})
+
+
+def delete_model(project: str, actor: Actor, model: RegisteredModel) -> None:
+    """Delete the model, all its versions, their runs and metrics, and every stored file."""
+    from .versions import purge_versions
+
+    authorize(project, actor, "write")
+    version_ids = list(session().scalars(sa.select(ModelVersion.id).where(ModelVersion.model_id == model.id)))
+    with write_transaction() as s:
+        keys = purge_versions(version_ids)
+        s.execute(sa.delete(ModelTag).where(ModelTag.model_id == model.id))
+        from ..models import ModelAlias
+        s.execute(sa.delete(ModelAlias).where(ModelAlias.model_id == model.id))
+        s.execute(sa.delete(RegisteredModel).where(RegisteredModel.id == model.id))
+        audit.record(project, actor, "model.delete", "model", model.id, model.name,
+                     {"versions": len(version_ids), "files": len(keys)})
+    from .artifacts import delete_stored_objects
+    delete_stored_objects(keys)

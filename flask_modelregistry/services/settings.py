@@ -1,0 +1,50 @@
+"""Per-project registry settings: enabled or not, public or private."""
+from __future__ import annotations
+
+import dataclasses
+
+from ..config import config_value
+from ..errors import Invalid
+from ..extension import current_state
+from ..models import ProjectSettings
+
+
+@dataclasses.dataclass(frozen=True)
+class EffectiveSettings:
+    project: str
+    enabled: bool
+    visibility: str
+
+
+def effective_settings(project: str) -> EffectiveSettings:
+    row = current_state().db.session.get(ProjectSettings, project)
+    if row is None:
+        return EffectiveSettings(project, bool(config_value("DEFAULT_ENABLED")),
+                                 config_value("DEFAULT_VISIBILITY"))
+    return EffectiveSettings(project, row.enabled, row.visibility)
+
+
+def update_settings(project: str, actor, *, enabled: bool | None = None,
+                    visibility: str | None = None) -> EffectiveSettings:
+    """Change a project's settings; maintainers (``MODEL_REGISTRY_ADMIN_ROLE``) and above."""
+    from . import audit
+    from .access import authorize, forget_cached_access
+
+    authorize(project, actor, "admin")
+    if visibility is not None and visibility not in ("public", "private"):
+        raise Invalid("visibility must be public or private", fields={"visibility": "Must be public or private."})
+    session = current_state().db.session
+    row = session.get(ProjectSettings, project)
+    before = effective_settings(project)
+    if row is None:
+        row = ProjectSettings(project=project, enabled=before.enabled, visibility=before.visibility)
+        session.add(row)
+    if enabled is not None:
+        row.enabled = bool(enabled)
+    if visibility is not None:
+        row.visibility = visibility
+    audit.record(project, actor, "settings.update", "project", project, project,
+                 {"enabled": row.enabled, "visibility": row.visibility})
+    session.commit()
+    forget_cached_access()
+    return EffectiveSettings(project, row.enabled, row.visibility)

@@ -1,0 +1,256 @@
+"""Runs and what is logged to them. A version's run carries the version's metrics and parameters."""
+from __future__ import annotations
+
+import math
+import time
+import typing as t
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Invalid, NotFound
+from ..models import Experiment, ModelVersion, Run, RunDataset, RunMetric, RunParam, RunTag, utcnow
+from . import audit
+from .access import authorize
+from .common import check_name, check_string_map, session, write_transaction
+from .identity import Actor
+from .versions import MetricValue
+
+MAX_METRICS_PER_CALL = 10_000
+DATASET_ROLES = ("training", "validation", "test", "evaluation")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def get_or_create_experiment(project: str, name: str) -> Experiment:
+    s = session()
+    stmt = sa.select(Experiment).where(Experiment.project == project, Experiment.name == name)
+    exp = s.scalar(stmt)
+    if exp is not None:
+        return exp
+    try:
+        with write_transaction() as s:
+            exp = Experiment(project=project, name=name, tags={})
+            s.add(exp)
+    except IntegrityError:
+        exp = s.scalar(stmt)  # created concurrently
+        if exp is None:
+            raise
+    return exp
+
+
+def get_run(project: str, actor: Actor, run_id: t.Any) -> Run:
+    authorize(project, actor, "read")
+    run = session().get(Run, str(run_id)[:64]) if run_id else None
+    if run is None or run.project != project:
+        raise NotFound(f"Run with id={run_id} not found")
+    return run
+
+
+def version_of_run(run_id: str) -> ModelVersion | None:
+    return session().scalar(sa.select(ModelVersion).where(ModelVersion.run_id == run_id))
+
+
+def create_run(project: str, actor: Actor, experiment: Experiment, *, name: str = "",
+               start_time: int | None = None, tags: t.Mapping[str, str] | None = None) -> Run:
+    authorize(project, actor, "write")
+    run = Run(id=uuid.uuid4().hex, project=project, experiment_id=experiment.id,
+              name=check_name(name or "", "run_name", required=False) or f"run-{uuid.uuid4().hex[:8]}",
+              status="RUNNING", start_time=start_time or now_ms(), user_id=actor.user_id)
+    with write_transaction() as s:
+        s.add(run)
+        s.flush()
+        for key, value in check_string_map(dict(tags or {}), "tags").items():
+            s.add(RunTag(run_id=run.id, key=key, value=value))
+    return run
+
+
+def check_metrics(metrics: t.Any) -> list[dict[str, t.Any]]:
+    """Validate ``[{"key", "value", "step"?, "timestamp"?}]``; NaN and infinities are kept as MLflow does."""
+    if not isinstance(metrics, (list, tuple)):
+        raise Invalid("metrics must be a list", fields={"metrics": "Must be a list of {key, value, step, timestamp}."})
+    if len(metrics) > MAX_METRICS_PER_CALL:
+        raise Invalid("too many metrics", fields={"metrics": f"At most {MAX_METRICS_PER_CALL} per call."})
+    out = []
+    default_ts = now_ms()
+    for i, m in enumerate(metrics):
+        where = f"metrics[{i}]"
+        if not isinstance(m, t.Mapping):
+            raise Invalid("bad metric", fields={where: "Must be an object with key and value."})
+        key = m.get("key")
+        if not isinstance(key, str) or not key.strip() or len(key) > 250:
+            raise Invalid("bad metric key", fields={f"{where}.key": "Must be a non-empty string of at most 250 characters."})
+        value = m.get("value")
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                value = None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Invalid("bad metric value", fields={f"{where}.value": "Must be a number."})
+        step = m.get("step", 0)
+        ts = m.get("timestamp", default_ts)
+        for name, num in (("step", step), ("timestamp", ts)):
+            if num is None:
+                continue
+            if isinstance(num, bool) or not isinstance(num, int) or not -2**63 <= num < 2**63:
+                raise Invalid(f"bad metric {name}", fields={f"{where}.{name}": "Must be an integer."})
+        value = float(value)
+        out.append({"key": key.strip(), "value": value, "step": step or 0,
+                    "timestamp": default_ts if ts is None else ts})
+    return out
+
+
+def add_metrics(run_id: str, rows: t.Sequence[dict[str, t.Any]]) -> None:
+    """Insert already-validated metrics into the current transaction."""
+    s = session()
+    for m in rows:
+        value = m["value"]
+        is_nan = math.isnan(value)
+        if math.isinf(value):
+            value = 1.7976931348623157e308 if value > 0 else -1.7976931348623157e308
+        s.add(RunMetric(run_id=run_id, key=m["key"], value=0.0 if is_nan else value, is_nan=is_nan,
+                        step=m["step"], timestamp=m["timestamp"]))
+
+
+def add_params(run_id: str, params: t.Mapping[str, str], *, replace: bool) -> None:
+    """Set parameters in the current transaction. Without ``replace``, changing a logged
+    parameter's value is refused, as MLflow does."""
+    s = session()
+    if replace:
+        s.execute(sa.delete(RunParam).where(RunParam.run_id == run_id))
+        s.flush()
+        s.add_all(RunParam(run_id=run_id, key=k, value=v) for k, v in params.items())
+        return
+    if not params:
+        return
+    existing = dict(s.execute(sa.select(RunParam.key, RunParam.value).where(
+        RunParam.run_id == run_id, RunParam.key.in_(list(params)))).all())
+    for key, value in params.items():
+        if key in existing:
+            if existing[key] != value:
+                raise Invalid(
+                    f"Changing param values is not allowed. Param with key='{key}' was already logged "
+                    f"with value='{existing[key]}' for run ID='{run_id}'. Attempted logging new value '{value}'.",
+                    fields={"params": f"{key} already has another value."})
+            continue
+        s.add(RunParam(run_id=run_id, key=key, value=value))
+
+
+def set_run_tags(run_id: str, tags: t.Mapping[str, str]) -> None:
+    s = session()
+    for key, value in tags.items():
+        tag = s.get(RunTag, (run_id, key))
+        if tag is None:
+            s.add(RunTag(run_id=run_id, key=key, value=value))
+        else:
+            tag.value = value
+
+
+def log_metrics(project: str, actor: Actor, run: Run, metrics: t.Any) -> int:
+    authorize(project, actor, "write")
+    rows = check_metrics(metrics)
+    with write_transaction():
+        add_metrics(run.id, rows)
+        _touch_version(run.id)
+    return len(rows)
+
+
+def log_params(project: str, actor: Actor, run: Run, params: t.Any, *, replace: bool = False) -> dict[str, str]:
+    authorize(project, actor, "write")
+    param_map = check_string_map(params, "params", value_max=6000)
+    with write_transaction():
+        add_params(run.id, param_map, replace=replace)
+        _touch_version(run.id)
+        if replace:
+            audit.record(project, actor, "run.params", "run", run.id, run.name, {"keys": sorted(param_map)})
+    return param_map
+
+
+def log_batch(project: str, actor: Actor, run: Run, *, metrics: t.Any = (), params: t.Any = None,
+              tags: t.Any = None) -> None:
+    authorize(project, actor, "write")
+    rows = check_metrics(list(metrics or []))
+    param_map = check_string_map(params or {}, "params", value_max=6000)
+    tag_map = check_string_map(tags or {}, "tags", value_max=8000)
+    with write_transaction():
+        add_params(run.id, param_map, replace=False)
+        add_metrics(run.id, rows)
+        set_run_tags(run.id, tag_map)
+        _touch_version(run.id)
+
+
+def metric_history(project: str, actor: Actor, run: Run, key: str | None = None) -> list[tuple[str, MetricValue]]:
+    authorize(project, actor, "read")
+    stmt = sa.select(RunMetric).where(RunMetric.run_id == run.id)
+    if key is not None:
+        stmt = stmt.where(RunMetric.key == key)
+    rows = session().scalars(stmt.order_by(RunMetric.key, RunMetric.step, RunMetric.timestamp, RunMetric.id))
+    return [(r.key, MetricValue(r.key, float("nan") if r.is_nan else r.value, r.step, r.timestamp)) for r in rows]
+
+
+def params_of(run_id: str) -> dict[str, str]:
+    return dict(session().execute(sa.select(RunParam.key, RunParam.value)
+                                  .where(RunParam.run_id == run_id).order_by(RunParam.key)).all())
+
+
+def tags_of(run_id: str) -> dict[str, str]:
+    return dict(session().execute(sa.select(RunTag.key, RunTag.value)
+                                  .where(RunTag.run_id == run_id).order_by(RunTag.key)).all())
+
+
+def datasets_of(run_ids: t.Sequence[str]) -> dict[str, list[RunDataset]]:
+    out: dict[str, list[RunDataset]] = {}
+    if not run_ids:
+        return out
+    for row in session().scalars(sa.select(RunDataset).where(RunDataset.run_id.in_(list(run_ids)))
+                                 .order_by(RunDataset.role, RunDataset.name, RunDataset.id)):
+        out.setdefault(row.run_id, []).append(row)
+    return out
+
+
+def check_dataset(d: t.Any, where: str = "datasets") -> dict[str, str]:
+    if not isinstance(d, t.Mapping):
+        raise Invalid("bad dataset", fields={where: "Must be an object with name, uri, digest and role."})
+    name = check_name(d.get("name"), f"{where}.name", max_length=500)
+    role = d.get("role") or "training"
+    if role not in DATASET_ROLES:
+        raise Invalid("bad dataset role", fields={f"{where}.role": f"Must be one of {', '.join(DATASET_ROLES)}."})
+    out = {"name": name, "role": role}
+    for key, limit in (("uri", 4000), ("digest", 255), ("source_type", 64), ("schema", 100_000), ("profile", 100_000)):
+        value = d.get(key) or ""
+        if not isinstance(value, str) or len(value) > limit or "\x00" in value:
+            raise Invalid(f"bad dataset {key}", fields={f"{where}.{key}": f"Must be a string of at most {limit} characters."})
+        out[key] = value
+    return out
+
+
+def add_datasets(run_id: str, datasets: t.Sequence[dict[str, str]]) -> None:
+    s = session()
+    for d in datasets:
+        exists = s.scalar(sa.select(RunDataset.id).where(
+            RunDataset.run_id == run_id, RunDataset.name == d["name"], RunDataset.digest == d["digest"],
+            RunDataset.role == d["role"]))
+        if exists is None:
+            s.add(RunDataset(run_id=run_id, **d))
+    s.flush()
+
+
+def replace_datasets(project: str, actor: Actor, run: Run, datasets: t.Any) -> list[RunDataset]:
+    authorize(project, actor, "write")
+    if not isinstance(datasets, list):
+        raise Invalid("datasets must be a list", fields={"datasets": "Must be a list."})
+    rows = [check_dataset(d, f"datasets[{i}]") for i, d in enumerate(datasets)]
+    with write_transaction() as s:
+        s.execute(sa.delete(RunDataset).where(RunDataset.run_id == run.id))
+        s.flush()
+        add_datasets(run.id, rows)
+        _touch_version(run.id)
+    return datasets_of([run.id]).get(run.id, [])
+
+
+def _touch_version(run_id: str) -> None:
+    session().execute(sa.update(ModelVersion).where(ModelVersion.run_id == run_id).values(updated_at=utcnow()))

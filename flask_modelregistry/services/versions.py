@@ -1,0 +1,366 @@
+"""Model versions: semantic versions ordered in SQL, each with its own run."""
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ..config import config_value
+from ..errors import AlreadyExists, Invalid, NotFound
+from ..models import (Artifact, LoggedModel, ModelAlias, ModelVersion, RegisteredModel, Run, RunDataset,
+                      RunMetric, RunParam, RunTag, VersionTag, utcnow)
+from ..versioning import ParsedVersion, next_major, parse_version
+from . import audit
+from .access import authorize
+from .common import (Page, check_string_map, check_text, clamp_page, is_unique_violation, like_pattern, session,
+                     write_transaction)
+from .identity import Actor
+
+VERSION_TAG = "model_registry.version"
+STAGES = ("None", "Staging", "Production", "Archived")
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricValue:
+    key: str
+    value: float
+    step: int
+    timestamp: int
+
+
+@dataclasses.dataclass(frozen=True)
+class VersionDetails:
+    version: ModelVersion
+    metrics: list[MetricValue]
+    params: dict[str, str]
+    metadata: dict[str, str]
+    artifact_count: int
+    run_tags: dict[str, str]
+
+
+def semver_order(v: t.Any = ModelVersion, descending: bool = True) -> list[t.Any]:
+    cols = [v.semver_major, v.semver_minor, v.semver_patch, v.semver_key, v.id]
+    return [c.desc() if descending else c.asc() for c in cols]
+
+
+VERSION_SORTS = ("version", "created_at", "number")
+
+
+def list_versions(project: str, actor: Actor, model: RegisteredModel, *, search: str | None = None,
+                  sort: str = "version", order: str = "desc", page: int | None = None,
+                  per_page: int | None = None) -> Page[VersionDetails]:
+    """A page of versions, newest semantic version first; a constant number of queries."""
+    authorize(project, actor, "read")
+    if sort not in VERSION_SORTS:
+        raise Invalid("unknown sort", fields={"sort": f"Must be one of {', '.join(VERSION_SORTS)}."})
+    if order not in ("asc", "desc"):
+        raise Invalid("unknown order", fields={"order": "Must be asc or desc."})
+    page, per_page = clamp_page(page, per_page, config_value("PER_PAGE"))
+    where = [ModelVersion.model_id == model.id]
+    if search:
+        where.append(ModelVersion.version.ilike(like_pattern(search), escape="\\"))
+    total = session().scalar(sa.select(sa.func.count(ModelVersion.id)).where(*where)) or 0
+    desc = order == "desc"
+    if sort == "version":
+        ordering = semver_order(descending=desc)
+    elif sort == "created_at":
+        ordering = [ModelVersion.created_at.desc() if desc else ModelVersion.created_at.asc(),
+                    ModelVersion.id.desc() if desc else ModelVersion.id.asc()]
+    else:
+        ordering = [ModelVersion.number.desc() if desc else ModelVersion.number.asc()]
+    stmt = sa.select(ModelVersion).where(*where).order_by(*ordering).limit(per_page).offset((page - 1) * per_page)
+    versions = list(session().scalars(stmt))
+    return Page(items=details(versions), page=page, per_page=per_page, total=total)
+
+
+def latest_metrics(run_ids: t.Sequence[str]) -> dict[str, list[MetricValue]]:
+    """The latest value of each metric of each run (highest step, then timestamp): one query."""
+    if not run_ids:
+        return {}
+    ranked = sa.select(
+        RunMetric.run_id, RunMetric.key, RunMetric.value, RunMetric.step, RunMetric.timestamp, RunMetric.is_nan,
+        sa.func.row_number().over(
+            partition_by=(RunMetric.run_id, RunMetric.key),
+            order_by=(RunMetric.step.desc(), RunMetric.timestamp.desc(), RunMetric.id.desc()),
+        ).label("rank"),
+    ).where(RunMetric.run_id.in_(run_ids)).subquery()
+    rows = session().execute(sa.select(ranked).where(ranked.c.rank == 1).order_by(ranked.c.key)).all()
+    out: dict[str, list[MetricValue]] = {}
+    for row in rows:
+        value = float("nan") if row.is_nan else row.value
+        out.setdefault(row.run_id, []).append(MetricValue(row.key, value, row.step, row.timestamp))
+    return out
+
+
+def details(versions: t.Sequence[ModelVersion]) -> list[VersionDetails]:
+    """Metrics, params, metadata and file counts of several versions in five queries."""
+    if not versions:
+        return []
+    s = session()
+    run_ids = [v.run_id for v in versions]
+    ids = [v.id for v in versions]
+    metrics = latest_metrics(run_ids)
+    params: dict[str, dict[str, str]] = {}
+    for row in s.execute(sa.select(RunParam.run_id, RunParam.key, RunParam.value)
+                         .where(RunParam.run_id.in_(run_ids)).order_by(RunParam.key)):
+        params.setdefault(row.run_id, {})[row.key] = row.value
+    run_tags: dict[str, dict[str, str]] = {}
+    for row in s.execute(sa.select(RunTag.run_id, RunTag.key, RunTag.value)
+                         .where(RunTag.run_id.in_(run_ids)).order_by(RunTag.key)):
+        run_tags.setdefault(row.run_id, {})[row.key] = row.value
+    metadata: dict[int, dict[str, str]] = {}
+    for row in s.execute(sa.select(VersionTag.version_id, VersionTag.key, VersionTag.value)
+                         .where(VersionTag.version_id.in_(ids)).order_by(VersionTag.key)):
+        metadata.setdefault(row.version_id, {})[row.key] = row.value
+    counts = dict(s.execute(sa.select(Artifact.run_id, sa.func.count(Artifact.id))
+                            .where(Artifact.run_id.in_(run_ids)).group_by(Artifact.run_id)).all())
+    return [VersionDetails(version=v, metrics=metrics.get(v.run_id, []), params=params.get(v.run_id, {}),
+                           metadata=metadata.get(v.id, {}), artifact_count=counts.get(v.run_id, 0),
+                           run_tags=run_tags.get(v.run_id, {}))
+            for v in versions]
+
+
+def get_version(project: str, actor: Actor, model: RegisteredModel, version_id: t.Any) -> ModelVersion:
+    authorize(project, actor, "read")
+    try:
+        version_id = int(version_id)
+    except (TypeError, ValueError):
+        raise NotFound("model version not found") from None
+    version = session().get(ModelVersion, version_id) if -2**31 <= version_id < 2**31 else None
+    if version is None or version.model_id != model.id:
+        raise NotFound("model version not found")
+    return version
+
+
+def find_version(project: str, actor: Actor, model: RegisteredModel, ref: t.Any) -> ModelVersion:
+    """A version by its number within the model (``"3"``) or by its semantic version (``"1.2.0"``)."""
+    authorize(project, actor, "read")
+    ref = str(ref).strip()
+    stmt = sa.select(ModelVersion).where(ModelVersion.model_id == model.id)
+    if ref.isdigit() and len(ref) < 10:
+        version = session().scalar(stmt.where(ModelVersion.number == int(ref)))
+    else:
+        version = session().scalar(stmt.where(ModelVersion.version == ref))
+    if version is None:
+        raise NotFound(f"Model Version (name={model.name}, version={ref}) not found")
+    return version
+
+
+def highest_version(model_id: int, *, releases_only: bool = False) -> ModelVersion | None:
+    stmt = sa.select(ModelVersion).where(ModelVersion.model_id == model_id)
+    if releases_only:
+        stmt = stmt.where(ModelVersion.semver_prerelease.is_(None))
+    return session().scalar(stmt.order_by(*semver_order()).limit(1))
+
+
+def _parsed(version: ModelVersion) -> ParsedVersion:
+    return parse_version(version.version)
+
+
+def _default_experiment_id(project: str) -> int:
+    from .tracking import get_or_create_experiment
+
+    return get_or_create_experiment(project, "Default").id
+
+
+def create_version(project: str, actor: Actor, model: RegisteredModel, *, version: t.Any = None,
+                   description: t.Any = "", metadata: t.Mapping[str, t.Any] | None = None,
+                   params: t.Mapping[str, t.Any] | None = None, metrics: t.Sequence[t.Mapping] | None = None,
+                   run_id: str | None = None, source: str = "", logged_model_id: str | None = None,
+                   parent_version_id: t.Any = None, copy_artifacts_from: tuple[str, str] | None = None,
+                   ) -> ModelVersion:
+    """Create a version with its run. ``run_id`` links an existing run of the project (the run's
+    metrics, parameters and files become the version's) unless another version already owns it.
+    Two concurrent creations of the same version: one succeeds, the other gets AlreadyExists."""
+    from . import tracking
+
+    authorize(project, actor, "write")
+    parsed = parse_version(version) if version not in (None, "") else None
+    description = check_text(description, "description")
+    meta = check_string_map(dict(metadata or {}), "metadata")
+    param_map = check_string_map(dict(params or {}), "params")
+    metric_rows = tracking.check_metrics(metrics or [])
+    parent_id = _check_parent(model, parent_version_id)
+    s = session()
+    existing_run = None
+    if run_id:
+        existing_run = s.get(Run, str(run_id))
+        if existing_run is None or existing_run.project != project:
+            raise Invalid(f"run {run_id} not found in this project", fields={"run_id": "No such run."})
+        if s.scalar(sa.select(ModelVersion.id).where(ModelVersion.run_id == existing_run.id)):
+            existing_run = None  # owned by another version: this version gets a run of its own
+    experiment_id = existing_run.experiment_id if existing_run else _default_experiment_id(project)
+    last_error: Exception | None = None
+    for _attempt in range(8):
+        chosen = parsed
+        if chosen is None:
+            top = highest_version(model.id)
+            chosen = parse_version(next_major(_parsed(top) if top else None))
+        _raise_if_taken(model, chosen)
+        number = (s.scalar(sa.select(sa.func.max(ModelVersion.number)).where(ModelVersion.model_id == model.id)) or 0) + 1
+        run = existing_run or Run(id=uuid.uuid4().hex, project=project, experiment_id=experiment_id,
+                                  name=f"{model.name}-{chosen.text}", status="FINISHED",
+                                  start_time=int(utcnow().timestamp() * 1000), user_id=actor.user_id)
+        mv = ModelVersion(
+            model_id=model.id, number=number, version=chosen.text, semver_major=chosen.major,
+            semver_minor=chosen.minor, semver_patch=chosen.patch, semver_prerelease=chosen.prerelease,
+            semver_key=chosen.key, description=description, run_id=run.id, source=source or "",
+            logged_model_id=logged_model_id, parent_version_id=parent_id,
+            created_by_id=actor.user_id, created_by_name=actor.name,
+        )
+        try:
+            with write_transaction() as s:
+                if existing_run is None:
+                    s.add(run)
+                    s.flush()
+                s.add(mv)
+                s.flush()
+                s.add_all(VersionTag(version_id=mv.id, key=k, value=v) for k, v in meta.items())
+                tracking.add_params(run.id, param_map, replace=False)
+                tracking.add_metrics(run.id, metric_rows)
+                s.execute(sa.update(RegisteredModel).where(RegisteredModel.id == model.id)
+                          .values(updated_at=utcnow()))
+                audit.record(project, actor, "version.create", "version", mv.id,
+                             f"{model.name}/{chosen.text}", {"number": number})
+        except IntegrityError as exc:
+            last_error = exc
+            if not is_unique_violation(exc):
+                raise Invalid("the version could not be saved", fields={"version": str(exc.orig)[:200]}) from None
+            existing_run = s.get(Run, str(run_id)) if run_id else None
+            if existing_run is not None and s.scalar(sa.select(ModelVersion.id).where(ModelVersion.run_id == existing_run.id)):
+                existing_run = None
+            continue  # a concurrent creation took the version or the number: look again
+        if copy_artifacts_from:
+            from .artifacts import copy_run_artifacts
+            copy_artifacts_from_run, prefix = copy_artifacts_from
+            copy_run_artifacts(copy_artifacts_from_run, prefix, mv.run_id)
+        return mv
+    raise AlreadyExists("the version could not be created because of concurrent changes; try again") from last_error
+
+
+def _raise_if_taken(model: RegisteredModel, parsed: ParsedVersion) -> None:
+    taken = session().scalar(sa.select(ModelVersion.version).where(
+        ModelVersion.model_id == model.id, ModelVersion.semver_major == parsed.major,
+        ModelVersion.semver_minor == parsed.minor, ModelVersion.semver_patch == parsed.patch,
+        ModelVersion.semver_key == parsed.key))
+    if taken is not None:
+        detail = "" if taken == parsed.text else f" (as {taken})"
+        raise AlreadyExists(f"version {parsed.text} of {model.name} already exists{detail}",
+                            fields={"version": f"Version {taken} already exists."})
+
+
+def _check_parent(model: RegisteredModel, parent_version_id: t.Any) -> int | None:
+    if parent_version_id in (None, ""):
+        return None
+    try:
+        pid = int(parent_version_id)
+    except (TypeError, ValueError):
+        raise Invalid("bad parent version", fields={"parent_version_id": "Must be a version id."}) from None
+    parent = session().get(ModelVersion, pid) if -2**31 <= pid < 2**31 else None
+    if parent is None:
+        raise Invalid("parent version not found", fields={"parent_version_id": "No such version."})
+    if parent.model.project != model.project:
+        raise Invalid("parent version not found", fields={"parent_version_id": "No such version."})
+    return pid
+
+
+def update_version(project: str, actor: Actor, version: ModelVersion, *, description: t.Any = None,
+                   stage: t.Any = None, archive_existing: bool = False, parent_version_id: t.Any = ...,
+                   ) -> ModelVersion:
+    authorize(project, actor, "write")
+    changes: dict[str, t.Any] = {}
+    if description is not None:
+        version.description = check_text(description, "description")
+        changes["description"] = True
+    if stage is not None:
+        if stage not in STAGES:
+            matches = [st for st in STAGES if st.lower() == str(stage).lower()]
+            if not matches:
+                raise Invalid(f"Invalid Model Version stage: {stage}", fields={"stage": f"Must be one of {', '.join(STAGES)}."})
+            stage = matches[0]
+        version.stage = stage
+        changes["stage"] = stage
+        if archive_existing and stage in ("Staging", "Production"):
+            session().execute(sa.update(ModelVersion).where(
+                ModelVersion.model_id == version.model_id, ModelVersion.id != version.id,
+                ModelVersion.stage == stage).values(stage="Archived", updated_at=utcnow()))
+    if parent_version_id is not ...:
+        pid = _check_parent(version.model, parent_version_id)
+        if pid == version.id:
+            raise Invalid("a version cannot derive from itself", fields={"parent_version_id": "Must be another version."})
+        version.parent_version_id = pid
+        changes["parent_version_id"] = pid
+    version.updated_at = utcnow()
+    with write_transaction():
+        audit.record(project, actor, "version.update", "version", version.id,
+                     f"{version.model.name}/{version.version}", changes)
+    return version
+
+
+def replace_metadata(project: str, actor: Actor, version: ModelVersion, metadata: t.Any) -> dict[str, str]:
+    """Make the version's metadata exactly ``metadata``."""
+    authorize(project, actor, "write")
+    meta = check_string_map(metadata, "metadata")
+    with write_transaction() as s:
+        s.execute(sa.delete(VersionTag).where(VersionTag.version_id == version.id))
+        s.add_all(VersionTag(version_id=version.id, key=k, value=v) for k, v in meta.items())
+        version.updated_at = utcnow()
+        audit.record(project, actor, "version.metadata", "version", version.id,
+                     f"{version.model.name}/{version.version}", {"keys": sorted(meta)})
+    return meta
+
+
+def set_version_tag(project: str, actor: Actor, version: ModelVersion, key: t.Any, value: t.Any) -> None:
+    authorize(project, actor, "write")
+    key, value = next(iter(check_string_map({key: value} if isinstance(key, str) else {None: value}, "tags").items()))
+    s = session()
+    tag = s.get(VersionTag, (version.id, key))
+    if tag is None:
+        s.add(VersionTag(version_id=version.id, key=key, value=value))
+    else:
+        tag.value = value
+    version.updated_at = utcnow()
+    with write_transaction():
+        audit.record(project, actor, "version.tag.set", "version", version.id,
+                     f"{version.model.name}/{version.version}", {key: value})
+
+
+def delete_version_tag(project: str, actor: Actor, version: ModelVersion, key: str) -> None:
+    authorize(project, actor, "write")
+    with write_transaction() as s:
+        s.execute(sa.delete(VersionTag).where(VersionTag.version_id == version.id, VersionTag.key == key))
+
+
+def purge_versions(version_ids: t.Sequence[int]) -> list[str]:
+    """Delete versions and everything under them in the current transaction; return the storage
+    keys of their files, to delete once the transaction has committed."""
+    if not version_ids:
+        return []
+    s = session()
+    run_ids = list(s.scalars(sa.select(ModelVersion.run_id).where(ModelVersion.id.in_(version_ids))))
+    keys = list(s.scalars(sa.select(Artifact.storage_key).where(Artifact.run_id.in_(run_ids))))
+    s.execute(sa.update(ModelVersion).where(ModelVersion.parent_version_id.in_(version_ids))
+              .values(parent_version_id=None))
+    s.execute(sa.delete(ModelAlias).where(ModelAlias.version_id.in_(version_ids)))
+    s.execute(sa.delete(VersionTag).where(VersionTag.version_id.in_(version_ids)))
+    s.execute(sa.delete(ModelVersion).where(ModelVersion.id.in_(version_ids)))
+    for table in (Artifact, RunMetric, RunParam, RunTag, RunDataset, LoggedModel):
+        s.execute(sa.delete(table).where(table.run_id.in_(run_ids)))
+    s.execute(sa.delete(Run).where(Run.id.in_(run_ids)))
+    return keys
+
+
+def delete_version(project: str, actor: Actor, version: ModelVersion) -> None:
+    """Delete the version, its run, metrics, parameters and every stored file."""
+    from .artifacts import delete_stored_objects
+
+    authorize(project, actor, "write")
+    model_id, label, vid = version.model_id, f"{version.model.name}/{version.version}", version.id
+    with write_transaction() as s:
+        keys = purge_versions([vid])
+        s.execute(sa.update(RegisteredModel).where(RegisteredModel.id == model_id).values(updated_at=utcnow()))
+        audit.record(project, actor, "version.delete", "version", vid, label, {"files": len(keys)})
+    delete_stored_objects(keys)

@@ -1,0 +1,21 @@
+"""Artifact stores, chosen by URI: a local folder path or ``file://...``, or ``gs://BUCKET/PREFIX``."""
+from __future__ import annotations
+
+from .base import ArtifactStore, StoredObject
+from .gcs import GCSArtifactStore
+from .local import LocalArtifactStore
+
+
+def store_from_uri(uri: str, *, chunk_size: int | None = None) -> ArtifactStore:
+    if uri.startswith("gs://"):
+        if chunk_size:
+            return GCSArtifactStore.from_uri(uri, chunk_size=chunk_size)
+        return GCSArtifactStore.from_uri(uri)
+    if uri.startswith("file://"):
+        uri = uri[len("file://"):]
+    if "://" in uri:
+        raise ValueError(f"unsupported storage URI {uri!r}: use a folder path, file:// or gs://")
+    return LocalArtifactStore(uri)
+
+
+__all__ = ["ArtifactStore", "GCSArtifactStore", "LocalArtifactStore", "StoredObject", "store_from_uri"]

@@ -1,0 +1,86 @@
+"""The artifact store interface.
+
+Stores hold opaque objects under keys chosen by the registry (one fresh key per upload).
+Writes are atomic: an object exists under its key only after a complete, successful write.
+Reads and writes stream in chunks; no method holds a whole file in memory.
+"""
+from __future__ import annotations
+
+import abc
+import dataclasses
+import hashlib
+import typing as t
+
+from ..errors import TooLarge
+
+READ_CHUNK = 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredObject:
+    size: int
+    sha256: str
+
+
+class _Hasher:
+    """Reads a stream chunk by chunk, counting and hashing, and stops at ``max_size``."""
+
+    def __init__(self, stream: t.BinaryIO, max_size: int | None) -> None:
+        self.stream = stream
+        self.max_size = max_size
+        self.size = 0
+        self.sha256 = hashlib.sha256()
+
+    def chunks(self, chunk_size: int = READ_CHUNK) -> t.Iterator[bytes]:
+        while True:
+            chunk = self.stream.read(chunk_size)
+            if not chunk:
+                return
+            self.size += len(chunk)
+            if self.max_size is not None and self.size > self.max_size:
+                raise TooLarge(f"file is larger than the limit of {self.max_size} bytes")
+            self.sha256.update(chunk)
+            yield chunk
+
+    def result(self) -> StoredObject:
+        return StoredObject(size=self.size, sha256=self.sha256.hexdigest())
+
+
+class ArtifactStore(abc.ABC):
+    """Where artifact bytes live. Implementations: :class:`LocalArtifactStore`, :class:`GCSArtifactStore`."""
+
+    #: a short name shown in logs and on the settings page
+    kind = "abstract"
+
+    @abc.abstractmethod
+    def write(self, key: str, stream: t.BinaryIO, *, max_size: int | None = None,
+              content_type: str = "application/octet-stream") -> StoredObject:
+        """Stream ``stream`` to ``key``; all or nothing. Raises :class:`TooLarge` past ``max_size``."""
+
+    @abc.abstractmethod
+    def read(self, key: str, start: int = 0, length: int | None = None) -> t.Iterator[bytes]:
+        """Yield the object's bytes from ``start``, ``length`` bytes or to the end."""
+
+    @abc.abstractmethod
+    def delete(self, key: str) -> None:
+        """Delete one object; a missing object is not an error."""
+
+    @abc.abstractmethod
+    def exists(self, key: str) -> bool:
+        """Whether an object is stored under ``key``."""
+
+    @abc.abstractmethod
+    def copy(self, src: str, dst: str) -> None:
+        """Copy an object to a new key without passing its bytes through the app where possible."""
+
+    def delete_many(self, keys: t.Iterable[str]) -> None:
+        for key in keys:
+            self.delete(key)
+
+    def signed_url(self, key: str, *, method: str = "GET", expires_in: int = 900,
+                   content_type: str | None = None, filename: str | None = None) -> str | None:
+        """A URL the client may use directly, or ``None`` when the store cannot sign."""
+        return None
+
+    def describe(self) -> str:
+        return self.kind

@@ -1,0 +1,94 @@
+"""Artifacts in a folder on local disk (the embedded default)."""
+from __future__ import annotations
+
+import os
+import shutil
+import typing as t
+import uuid
+from pathlib import Path
+
+from .base import READ_CHUNK, ArtifactStore, StoredObject, _Hasher
+
+
+class LocalArtifactStore(ArtifactStore):
+    kind = "local"
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).resolve()
+        self._tmp = self.root / ".incoming"
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root not in path.parents:
+            raise ValueError(f"storage key escapes the store: {key!r}")
+        return path
+
+    def write(self, key: str, stream: t.BinaryIO, *, max_size: int | None = None,
+              content_type: str = "application/octet-stream") -> StoredObject:
+        final = self._path(key)
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        tmp = self._tmp / f"{uuid.uuid4().hex}.part"
+        hasher = _Hasher(stream, max_size)
+        try:
+            with open(tmp, "wb") as fh:
+                for chunk in hasher.chunks():
+                    fh.write(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return hasher.result()
+
+    def read(self, key: str, start: int = 0, length: int | None = None) -> t.Iterator[bytes]:
+        path = self._path(key)
+        fh = open(path, "rb")  # opened now, so a missing object fails before the response starts
+
+        def generate() -> t.Iterator[bytes]:
+            with fh:
+                fh.seek(start)
+                remaining = length
+                while remaining is None or remaining > 0:
+                    size = READ_CHUNK if remaining is None else min(READ_CHUNK, remaining)
+                    chunk = fh.read(size)
+                    if not chunk:
+                        return
+                    if remaining is not None:
+                        remaining -= len(chunk)
+                    yield chunk
+
+        return generate()
+
+    def local_path(self, key: str) -> Path:
+        return self._path(key)
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        # prune empty folders up to the root, so deleted versions leave nothing behind
+        parent = path.parent
+        while parent != self.root:
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def copy(self, src: str, dst: str) -> None:
+        source, target = self._path(src), self._path(dst)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)  # same bytes, no copy; objects are never modified in place
+        except OSError:
+            tmp = self._tmp / f"{uuid.uuid4().hex}.part"
+            self._tmp.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+
+    def describe(self) -> str:
+        return f"local folder {self.root}"

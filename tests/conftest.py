@@ -1,0 +1,310 @@
+"""Shared fixtures: an example-app instance per test on SQLite (and on PostgreSQL when
+``MODEL_REGISTRY_TEST_POSTGRES_URL`` is set), local or GCS artifact storage, portal users of
+every role with API tokens, and the app served on a port for real clients."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import socket
+import threading
+import typing as t
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+PG_URL = os.environ.get("MODEL_REGISTRY_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+PROJECT = "proj"
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    lines = [f"model registry database backends: {', '.join(BACKENDS)}"]
+    if not PG_URL:
+        lines.append("MODEL_REGISTRY_TEST_POSTGRES_URL is not set: PostgreSQL runs are skipped")
+    return lines
+
+
+def _pg_url(url: str) -> sa.URL:
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def migrate(url: str | sa.URL) -> None:
+    from example_app.database import upgrade_all
+
+    engine = sa.create_engine(url)
+    try:
+        upgrade_all(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    migrate(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> sa.URL:
+    if not PG_URL:
+        pytest.skip("MODEL_REGISTRY_TEST_POSTGRES_URL is not set")
+    return _pg_url(PG_URL)
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server_url: sa.URL) -> t.Iterator[str]:
+    """A database of its own for this run, migrated once, dropped at the end."""
+    name = f"mr_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = postgres_server_url.set(database=name)
+    try:
+        migrate(url)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def create_scratch_postgres(server_url: sa.URL) -> tuple[str, t.Callable[[], None]]:
+    """A fresh, migrated database for tests that need one of their own (other processes)."""
+    name = f"mr_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = server_url.set(database=name)
+    migrate(url)
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.render_as_string(hide_password=False), drop
+
+
+def _truncate_all(url: str) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            tables = [r[0] for r in conn.execute(sa.text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "AND (tablename LIKE 'mr\\_%' OR tablename LIKE 'portal\\_%') "
+                "AND tablename NOT IN ('mr_alembic_version')"))]
+            if tables:
+                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path) -> str:
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "app.db"
+        shutil.copyfile(template, target)
+        return f"sqlite:///{target}"
+    url = request.getfixturevalue("postgres_database")
+    _truncate_all(url)
+    return url
+
+
+# -- storage ---------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Emulator:
+    host: str
+    bucket: str
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator() -> t.Iterator[Emulator]:
+    """gcp-storage-emulator in this process (in memory), with one bucket."""
+    from gcp_storage_emulator.server import create_server
+
+    port = free_port()
+    server = create_server("127.0.0.1", port, in_memory=True, default_bucket="mr-test")
+    server.start()
+    try:
+        yield Emulator(host=f"http://127.0.0.1:{port}", bucket="mr-test")
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def store_kind() -> str:
+    """Override with ``@pytest.mark.parametrize("store_kind", ["local", "gcs"])``."""
+    return "local"
+
+
+@pytest.fixture
+def storage_uri(store_kind: str, tmp_path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if store_kind == "local":
+        return str(tmp_path / "artifacts")
+    emulator: Emulator = request.getfixturevalue("gcs_emulator")
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", emulator.host)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test-project")
+    return f"gs://{emulator.bucket}/t-{uuid.uuid4().hex[:10]}"
+
+
+# -- the app ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def app_config() -> dict[str, t.Any]:
+    """Extra configuration for the ``app`` fixture; override in a module or a test."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, storage_uri: str, app_config: dict[str, t.Any], tmp_path):
+    from example_app import create_app
+    from example_app.models import db
+
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MODEL_REGISTRY_STORAGE_URI": storage_uri,
+        "MODEL_REGISTRY_GCS_CHUNK_SIZE": 1024 * 1024,
+    }
+    config.update(app_config)
+    application = create_app(config)
+    application.instance_path = str(tmp_path / "instance")
+    yield application
+    with application.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context() as ctx:
+        yield ctx
+
+
+# -- people ----------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Person:
+    username: str
+    user_id: int
+    role: str | None
+    token: str | None
+    read_token: str | None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    @property
+    def read_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.read_token}"}
+
+
+ROLE_PEOPLE = (("olga", "owner"), ("max", "maintainer"), ("dev", "developer"), ("rita", "reporter"),
+               ("gus", "guest"), ("otto", None))
+
+
+def add_people(app, project: str = PROJECT) -> dict[str, Person]:
+    """Users of every role in ``project`` (and ``otto``, signed up but no member), with tokens."""
+    from example_app.models import Membership, Project, User, db
+    from flask_modelregistry.services.tokens import create_token
+
+    people: dict[str, Person] = {}
+    with app.app_context():
+        proj = db.session.scalar(sa.select(Project).where(Project.slug == project))
+        if proj is None:
+            proj = Project(slug=project, name=project)
+            db.session.add(proj)
+            db.session.flush()
+        for username, role in ROLE_PEOPLE:
+            user = db.session.scalar(sa.select(User).where(User.username == username))
+            if user is None:
+                user = User(username=username)
+                user.set_password(username)
+                db.session.add(user)
+                db.session.flush()
+            if role:
+                db.session.add(Membership(user_id=user.id, project_id=proj.id, role=role))
+            db.session.commit()
+            _t, token = create_token(str(user.id), name="test", scope="api")
+            _r, read_token = create_token(str(user.id), name="test-read", scope="read_api")
+            people[username] = Person(username, user.id, role, token, read_token)
+    return people
+
+
+@pytest.fixture
+def people(app) -> dict[str, Person]:
+    return add_people(app)
+
+
+@pytest.fixture
+def rita(people) -> Person:
+    return people["rita"]
+
+
+def login(client, username: str, password: str | None = None) -> None:
+    """Sign a test client in through the login page, as a browser would."""
+    import re
+
+    page = client.get("/login")
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page.data).group(1).decode()
+    response = client.post("/login", data={"username": username, "password": password or username,
+                                           "csrf_token": token})
+    assert response.status_code == 302, response.data[:500]
+
+
+def set_registry(app, project: str = PROJECT, *, enabled: bool | None = None, visibility: str | None = None) -> None:
+    from flask_modelregistry.services.identity import Actor
+    from flask_modelregistry.services.settings import update_settings
+
+    with app.app_context():
+        update_settings(project, Actor.system(), enabled=enabled, visibility=visibility)
+
+
+# -- serving on a port -----------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclasses.dataclass
+class LiveServer:
+    url: str
+    app: t.Any
+
+
+@pytest.fixture
+def live_server(app) -> t.Iterator[LiveServer]:
+    """The test's app served by a threaded WSGI server on a free port, for real clients."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
