@@ -1,0 +1,1 @@
+"""`make bench`: the registry's speed and memory, measured on the example app served by gunicorn."""
