@@ -15,9 +15,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from .support import PROJECT, Person, add_people, free_port, login, set_registry  # noqa: F401
+
 PG_URL = os.environ.get("MODEL_REGISTRY_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-PROJECT = "proj"
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -203,55 +204,6 @@ def app_ctx(app):
 
 # -- people ----------------------------------------------------------------------------------
 
-@dataclasses.dataclass(frozen=True)
-class Person:
-    username: str
-    user_id: int
-    role: str | None
-    token: str | None
-    read_token: str | None
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
-
-    @property
-    def read_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.read_token}"}
-
-
-ROLE_PEOPLE = (("olga", "owner"), ("max", "maintainer"), ("dev", "developer"), ("rita", "reporter"),
-               ("gus", "guest"), ("otto", None))
-
-
-def add_people(app, project: str = PROJECT) -> dict[str, Person]:
-    """Users of every role in ``project`` (and ``otto``, signed up but no member), with tokens."""
-    from example_app.models import Membership, Project, User, db
-    from flask_modelregistry.services.tokens import create_token
-
-    people: dict[str, Person] = {}
-    with app.app_context():
-        proj = db.session.scalar(sa.select(Project).where(Project.slug == project))
-        if proj is None:
-            proj = Project(slug=project, name=project)
-            db.session.add(proj)
-            db.session.flush()
-        for username, role in ROLE_PEOPLE:
-            user = db.session.scalar(sa.select(User).where(User.username == username))
-            if user is None:
-                user = User(username=username)
-                user.set_password(username)
-                db.session.add(user)
-                db.session.flush()
-            if role:
-                db.session.add(Membership(user_id=user.id, project_id=proj.id, role=role))
-            db.session.commit()
-            _t, token = create_token(str(user.id), name="test", scope="api")
-            _r, read_token = create_token(str(user.id), name="test-read", scope="read_api")
-            people[username] = Person(username, user.id, role, token, read_token)
-    return people
-
-
 @pytest.fixture
 def people(app) -> dict[str, Person]:
     return add_people(app)
@@ -262,32 +214,7 @@ def rita(people) -> Person:
     return people["rita"]
 
 
-def login(client, username: str, password: str | None = None) -> None:
-    """Sign a test client in through the login page, as a browser would."""
-    import re
-
-    page = client.get("/login")
-    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page.data).group(1).decode()
-    response = client.post("/login", data={"username": username, "password": password or username,
-                                           "csrf_token": token})
-    assert response.status_code == 302, response.data[:500]
-
-
-def set_registry(app, project: str = PROJECT, *, enabled: bool | None = None, visibility: str | None = None) -> None:
-    from flask_modelregistry.services.identity import Actor
-    from flask_modelregistry.services.settings import update_settings
-
-    with app.app_context():
-        update_settings(project, Actor.system(), enabled=enabled, visibility=visibility)
-
-
 # -- serving on a port -----------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @dataclasses.dataclass
 class LiveServer:

@@ -107,6 +107,8 @@ def authorize(project: str, actor: Actor, need: Need = "read") -> ProjectAccess:
             raise Forbidden("only maintainers may change the registry's settings")
         raise NotFound("project not found")
     if not access.can_read:
+        if access.exists and not access.enabled:
+            raise NotFound("the model registry of this project is disabled")
         if not actor.is_authenticated:
             raise Unauthenticated("authentication required")
         raise NotFound("project not found")

@@ -1,0 +1,96 @@
+"""Both artifact stores: streamed, atomic writes; ranged reads; deletes; the size limit."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import uuid
+
+import pytest
+
+from flask_modelregistry.errors import TooLarge
+from flask_modelregistry.storage import GCSArtifactStore, LocalArtifactStore, store_from_uri
+
+
+class FailingStream(io.RawIOBase):
+    """Yields ``good`` bytes, then fails like a client that hangs up mid-upload."""
+
+    def __init__(self, good: int) -> None:
+        self.left = good
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            raise ConnectionResetError("client went away")
+        n = min(size if size > 0 else 65536, self.left)
+        self.left -= n
+        return b"x" * n
+
+
+@pytest.fixture(params=["local", "gcs"])
+def store(request, tmp_path, monkeypatch):
+    if request.param == "local":
+        return LocalArtifactStore(tmp_path / "store")
+    emulator = request.getfixturevalue("gcs_emulator")
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", emulator.host)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test-project")
+    return store_from_uri(f"gs://{emulator.bucket}/s-{uuid.uuid4().hex[:8]}", chunk_size=256 * 1024)
+
+
+def test_write_read_range_delete(store):
+    data = os.urandom(3 * 256 * 1024 + 123)  # several GCS chunks and a tail
+    stored = store.write("runs/r1/a", io.BytesIO(data), max_size=10**9)
+    assert stored.size == len(data)
+    assert stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert store.exists("runs/r1/a")
+    assert b"".join(store.read("runs/r1/a")) == data
+    assert b"".join(store.read("runs/r1/a", 1000, 300000)) == data[1000:301000]
+    assert b"".join(store.read("runs/r1/a", len(data) - 5, 5)) == data[-5:]
+    store.copy("runs/r1/a", "runs/r2/b")
+    assert b"".join(store.read("runs/r2/b")) == data
+    store.delete("runs/r1/a")
+    assert not store.exists("runs/r1/a")
+    assert store.exists("runs/r2/b")
+    store.delete("runs/r1/a")  # deleting twice is fine
+
+
+def test_empty_file(store):
+    stored = store.write("runs/r/empty", io.BytesIO(b""))
+    assert stored.size == 0 and stored.sha256 == hashlib.sha256(b"").hexdigest()
+    assert b"".join(store.read("runs/r/empty", 0, 0)) == b""
+
+
+def test_too_large_keeps_nothing(store):
+    with pytest.raises(TooLarge):
+        store.write("runs/r/big", io.BytesIO(b"y" * 600_000), max_size=500_000)
+    assert not store.exists("runs/r/big")
+
+
+def test_cut_off_upload_keeps_nothing(store):
+    with pytest.raises(ConnectionResetError):
+        store.write("runs/r/cut", FailingStream(700_000))
+    assert not store.exists("runs/r/cut")
+    if isinstance(store, LocalArtifactStore):
+        assert not any((store.root / ".incoming").iterdir())
+
+
+def test_gcs_prefix_and_chunk_checks(gcs_emulator, monkeypatch):
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.host)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test-project")
+    store = store_from_uri(f"gs://{gcs_emulator.bucket}/some/prefix")
+    assert isinstance(store, GCSArtifactStore) and store.prefix == "some/prefix"
+    store.write("k", io.BytesIO(b"abc"))
+    assert store.bucket.blob("some/prefix/k").exists()
+    with pytest.raises(ValueError):
+        GCSArtifactStore(store.bucket, chunk_size=1000)
+    with pytest.raises(ValueError):
+        store_from_uri("s3://bucket/x")
+
+
+def test_local_store_refuses_keys_that_escape(tmp_path):
+    store = LocalArtifactStore(tmp_path / "s")
+    with pytest.raises(ValueError):
+        store.write("../outside", io.BytesIO(b"x"))
+    assert not (tmp_path / "outside").exists()
