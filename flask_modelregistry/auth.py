@@ -10,7 +10,7 @@ import base64
 import binascii
 import typing as t
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_login import current_user
 
 from .errors import Forbidden, Unauthenticated
@@ -19,6 +19,7 @@ from .services import tokens as token_service
 from .services.identity import Actor, actor_for_user
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+_ACTOR_KEY = "model_registry.actor"
 
 
 def token_from_headers() -> str | None:
@@ -56,7 +57,7 @@ def _load_user(user_id: str) -> t.Any:
 
 def request_actor() -> Actor:
     """The actor of this request, computed once."""
-    cached = g.get("_model_registry_actor")
+    cached = request.environ.get(_ACTOR_KEY)
     if cached is not None:
         return cached
     secret = token_from_headers()
@@ -72,7 +73,7 @@ def request_actor() -> Actor:
         actor = actor_for_user(current_user._get_current_object(), via="session")
     else:
         actor = Actor.anonymous()
-    g._model_registry_actor = actor
+    request.environ[_ACTOR_KEY] = actor  # per request, even when tests share an app context
     return actor
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from flask import g, has_request_context
+from flask import has_request_context, request
 
 from ..config import config_value
 from ..errors import Forbidden, NotFound, Unauthenticated
@@ -25,6 +25,7 @@ from .identity import Actor
 from . import settings as settings_service
 
 Need = t.Literal["read", "write", "admin"]
+_CACHE_KEY = "model_registry.access"
 
 
 def role_rank(role: str | None) -> int:
@@ -68,7 +69,7 @@ def project_access(project: str, actor: Actor) -> ProjectAccess:
     cache: dict | None = None
     key = (project, actor.via, actor.user_id, actor.scope)
     if has_request_context():
-        cache = g.setdefault("_model_registry_access", {})
+        cache = request.environ.setdefault(_CACHE_KEY, {})
         if key in cache:
             return cache[key]
     registry = current_state().registry
@@ -90,7 +91,7 @@ def project_access(project: str, actor: Actor) -> ProjectAccess:
 
 def forget_cached_access() -> None:
     if has_request_context():
-        g.pop("_model_registry_access", None)
+        request.environ.pop(_CACHE_KEY, None)
 
 
 def authorize(project: str, actor: Actor, need: Need = "read") -> ProjectAccess:
