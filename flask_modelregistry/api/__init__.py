@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 from ..auth import check_session_csrf, request_actor
 from ..errors import NotFound, RegistryError
 from . import views  # noqa: F401  (fills the route table)
+from . import compare_views  # noqa: F401  (comparison, evolution, lineage routes)
 from .openapi import build_spec
 from .routing import ROUTES
 

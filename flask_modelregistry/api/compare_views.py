@@ -1,0 +1,119 @@
+"""JSON API v1 views to compare versions, follow a model's metrics, set metric goals, and record
+the datasets a version was trained and evaluated on."""
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from flask import Response, jsonify
+
+from ..auth import request_actor
+from ..errors import BadRequest
+from ..services import compare as compare_service
+from ..services import evolution as evolution_service
+from ..services import registered_models as model_service
+from ..services import tracking
+from ..services import versions as version_service
+from . import compare_schemas as cs
+from .routing import json_body, query_args, route
+from .serialize import models_json
+from .views import M, V
+from .schemas import Dataset, Model
+
+_comparison_schema = cs.Comparison()
+_evolution_schema = cs.Evolution()
+_dataset_list_schema = cs.DatasetList()
+
+
+def _model(project: str, model_id: int):
+    return model_service.get_model(project, request_actor(), model_id)
+
+
+def _run_of(project: str, model_id: int, version_id: int):
+    version = version_service.get_version(project, request_actor(), _model(project, model_id), version_id)
+    return version.run
+
+
+def comparison_json(c: compare_service.Comparison) -> dict[str, t.Any]:
+    versions = []
+    for col in c.versions:
+        v = col.version
+        versions.append({
+            "id": v.id, "version": v.version, "number": v.number, "is_prerelease": col.is_prerelease,
+            "description": v.description, "created_at": v.created_at, "created_by": v.created_by_name,
+            "stage": v.stage, "run_id": v.run_id, "package_name": f"{c.model.name}/{v.version}",
+            "artifact_count": col.details.artifact_count, "aliases": col.aliases,
+            "parent": dataclasses.asdict(col.parent) if col.parent else None,
+            "ci_job": col.ci_job, "datasets": col.datasets,
+        })
+    return _comparison_schema.dump({
+        "model_id": c.model.id, "model_name": c.model.name, "metric_goals": c.model.metric_goals or {},
+        "versions": versions, "metrics": c.metrics, "params": c.params, "metadata": c.metadata,
+        "datasets": c.datasets, "lineage_changes": c.lineage_changes,
+    })
+
+
+@route(M + "/compare", "GET", summary="Compare versions side by side", tag="compare", query=cs.CompareQuery,
+       response=cs.Comparison)
+def compare_versions(project: str, model_id: int):
+    """Metrics (last value of each key, the best marked by the model's metric goals), parameters,
+    metadata and datasets of two to ten versions, in semantic version order. `differs` flags the
+    rows whose values are not all equal; a missing value counts as a difference."""
+    args = query_args(cs.CompareQuery)
+    comparison = compare_service.compare_versions(project, request_actor(), _model(project, model_id),
+                                                  args["versions"])
+    return jsonify(comparison_json(comparison))
+
+
+@route(M + "/evolution", "GET", summary="A model's metrics across its versions", tag="compare",
+       query=cs.EvolutionQuery, response=cs.Evolution)
+def model_evolution(project: str, model_id: int):
+    """One point per version that logged the metric (its last value), oldest first, prereleases flagged."""
+    args = query_args(cs.EvolutionQuery)
+    evo = evolution_service.evolution(project, request_actor(), _model(project, model_id),
+                                      metrics=args["metrics"], order=args["order"])
+    return jsonify(_evolution_schema.dump({
+        "model_id": evo.model.id, "model_name": evo.model.name, "order": evo.order, "truncated": evo.truncated,
+        "available_metrics": evo.available_metrics, "versions": evo.versions, "series": evo.series,
+    }))
+
+
+@route(M + "/metric-goals/<path:metric>", "PUT", summary="Say whether higher or lower is better for a metric",
+       tag="compare", body=cs.MetricGoal, response=Model)
+def put_metric_goal(project: str, model_id: int, metric: str):
+    """Remembered per model; comparisons mark the best value by it."""
+    data = json_body(cs.MetricGoal)
+    model = compare_service.set_metric_goal(project, request_actor(), _model(project, model_id), metric,
+                                            data["goal"])
+    return jsonify(models_json([model_service.summarize(model)])[0])
+
+
+@route(M + "/metric-goals/<path:metric>", "DELETE", summary="Forget a metric's goal", tag="compare", status=204)
+def delete_metric_goal(project: str, model_id: int, metric: str):
+    compare_service.set_metric_goal(project, request_actor(), _model(project, model_id), metric, None)
+    return Response(status=204)
+
+
+def _datasets_json(run_id: str) -> dict[str, t.Any]:
+    items = [compare_service.dataset_ref(d) for d in tracking.datasets_of([run_id]).get(run_id, [])]
+    return _dataset_list_schema.dump({"items": items, "total": len(items)})
+
+
+@route(V + "/datasets", "GET", summary="The datasets a version was trained and evaluated on", tag="versions",
+       response=cs.DatasetList)
+def get_datasets(project: str, model_id: int, version_id: int):
+    return jsonify(_datasets_json(_run_of(project, model_id, version_id).id))
+
+
+@route(V + "/datasets", "PUT", summary="Replace a version's datasets", tag="versions", body=Dataset,
+       body_many=True, response=cs.DatasetList,
+       description="A list of {name, uri, digest, role (training, validation, test, evaluation), source_type}; "
+                   "the version's datasets become exactly these. The parent version is set with PATCH "
+                   "`parent_version_id` on the version.")
+def put_datasets(project: str, model_id: int, version_id: int):
+    run = _run_of(project, model_id, version_id)
+    data = json_body()
+    if not isinstance(data, list):
+        raise BadRequest("the request body must be a JSON array of datasets")
+    tracking.replace_datasets(project, request_actor(), run, data)
+    return jsonify(_datasets_json(run.id))

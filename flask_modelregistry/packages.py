@@ -1,0 +1,100 @@
+"""The package registry front door: a version's files as the package ``<model_name>/<version>``.
+
+``PUT`` and ``GET`` (and ``HEAD``) ``{prefix}/api/v1/projects/<project>/packages/ml_models/<version_id>/files/<path>``
+put and fetch one file, streamed through :mod:`flask_modelregistry.transfer` with the JSON API's
+checks, size limit and roles, so CI jobs can ``curl --upload-file`` with a token
+(``PRIVATE-TOKEN``, Bearer, or Basic with the token as password). ``GET .../files`` lists the
+package's files. ``<version_id>`` may also be given as the package name
+``<model_name>/<version>``. Errors are the JSON API's ``{"error": {code, message, fields}}``.
+
+Paths are taken as sent (after URL decoding) and validated, so ``../x``, ``%2e%2e/x``,
+``/etc/passwd``, backslashes, NUL and empty segments get 400, never a redirect or a guess.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
+
+from . import transfer
+from .api import _HTTP_CODES, error_response
+from .api.serialize import artifact_json
+from .auth import check_session_csrf, request_actor
+from .errors import RegistryError
+from .services import artifacts as artifact_service
+from .services import packages as package_service
+
+TOKEN_AUTHENTICATED = True
+_TRUE = ("1", "true", "yes")
+
+
+class RawPathConverter(PathConverter):
+    """Like ``path`` but also matches an empty path, a leading slash and repeated slashes, so
+    that such paths reach the validator and get a clear 400 instead of a 404 or a redirect."""
+
+    regex = ".*"
+    part_isolating = False
+
+
+def _locate(project: str, version_id: int | None, model_name: str | None, version: str | None):
+    actor = request_actor()
+    if version_id is not None:
+        return package_service.version_by_id(project, actor, version_id)
+    return package_service.version_by_name(project, actor, model_name or "", version or "")
+
+
+def list_files(project: str, version_id: int | None = None, model_name: str | None = None,
+               version: str | None = None):
+    model, mv = _locate(project, version_id, model_name, version)
+    items = artifact_service.list_artifacts(project, request_actor(), mv.run_id)
+    return jsonify({"package_name": package_service.package_name(model, mv), "model_id": model.id,
+                    "model_name": model.name, "version_id": mv.id, "version": mv.version,
+                    "items": [artifact_json(a) for a in items], "total": len(items)})
+
+
+def put_file(project: str, path: str, version_id: int | None = None, model_name: str | None = None,
+             version: str | None = None):
+    """The body is the file. The same path again: 409, unless ``?overwrite=true`` (atomic replace)."""
+    _model, mv = _locate(project, version_id, model_name, version)
+    overwrite = request.args.get("overwrite", "").lower() in _TRUE
+    artifact = transfer.upload_from_request(project, request_actor(), mv.run_id, path, overwrite=overwrite)
+    return jsonify(artifact_json(artifact)), 201
+
+
+def get_file(project: str, path: str, version_id: int | None = None, model_name: str | None = None,
+             version: str | None = None):
+    _model, mv = _locate(project, version_id, model_name, version)
+    artifact = artifact_service.get_artifact(project, request_actor(), mv.run_id, path)
+    return transfer.download_response(artifact)
+
+
+def create_blueprint(app: Flask, prefix: str) -> Blueprint:
+    app.url_map.converters.setdefault("mr_raw_path", RawPathConverter)
+    bp = Blueprint("model_registry_packages", __name__,
+                   url_prefix=f"{prefix}/api/v1/projects/<string:project>/packages/ml_models")
+
+    @bp.before_request
+    def identify() -> None:
+        check_session_csrf(request_actor())
+
+    by_id = "/<int:version_id>/files"
+    by_name = "/<string:model_name>/<string:version>/files"
+    for base in (by_id, by_name):
+        kind = "by_id" if base == by_id else "by_name"
+        bp.add_url_rule(base, f"list_{kind}", list_files, methods=["GET"])
+        bp.add_url_rule(base + "/<mr_raw_path:path>", f"get_{kind}", get_file, methods=["GET"],
+                        merge_slashes=False)
+        bp.add_url_rule(base + "/<mr_raw_path:path>", f"put_{kind}", put_file, methods=["PUT"],
+                        merge_slashes=False)
+
+    @bp.errorhandler(RegistryError)
+    def registry_error(exc: RegistryError):
+        return error_response(exc.code, exc.message, exc.status, exc.fields)
+
+    @bp.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        return error_response(_HTTP_CODES.get(status, "error"), exc.description or exc.name, status)
+
+    return bp
+
