@@ -32,7 +32,7 @@ class RawPathConverter(PathConverter):
     """Like ``path`` but also matches an empty path, a leading slash and repeated slashes, so
     that such paths reach the validator and get a clear 400 instead of a 404 or a redirect."""
 
-    regex = ".*"
+    regex = r"[\s\S]*"  # newlines too, so that they reach the validator
     part_isolating = False
 
 
