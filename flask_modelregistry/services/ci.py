@@ -37,3 +37,39 @@ def ci_job(tags: t.Mapping[str, str]) -> dict[str, t.Any] | None:
     if job["url"] and not job["log_url"]:
         job["log_url"] = job["url"].rstrip("/") + "/raw" if "/-/jobs/" in job["url"] else None
     return job
+
+
+#: what a host's ``ci_job_resolver`` may answer, and the run tag each link is stored as
+RESOLVED_LINK_TAGS = {
+    "job_url": "model_registry.ci_job_url",
+    "log_url": "model_registry.ci_job_log_url",
+    "pipeline_url": "model_registry.ci_pipeline_url",
+    "ref": "model_registry.ci_ref",
+    "merge_request_url": "model_registry.ci_merge_request_url",
+}
+
+
+def resolve_ci_tags(project: str, tags: t.Mapping[str, str],
+                    existing: t.Mapping[str, str] | None = None) -> dict[str, str]:
+    """Tags about to be set on a run, checked with the host's ``ci_job_resolver`` when they name
+    a CI job: an id the host does not know is refused (:class:`Invalid`), and the links the host
+    returns are added as the ``model_registry.ci_*`` tags, replacing any the client sent."""
+    from ..errors import Invalid
+    from ..extension import current_state
+
+    job_id = _first(tags, JOB_ID_TAGS)
+    resolver = current_state().registry._ci_job_resolver
+    if not job_id or resolver is None:
+        return dict(tags)
+    links = resolver(project, job_id, {**(existing or {}), **tags})
+    if links is None:
+        raise Invalid(f"CI job {job_id} was not found in project {project}",
+                      fields={"tags": f"{job_id} is not a CI job of this project."})
+    if not isinstance(links, t.Mapping):
+        raise TypeError(f"ci_job_resolver returned {type(links).__name__}; expected a dict or None")
+    out = dict(tags)
+    for field, tag in RESOLVED_LINK_TAGS.items():
+        value = links.get(field)
+        if value:
+            out[tag] = str(value)[:5000]
+    return out

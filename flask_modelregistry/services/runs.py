@@ -1,0 +1,149 @@
+"""What MLflow clients do to runs beyond logging values: finish or rename them, tag them (with
+the CI job check), and record the datasets they used.
+
+A version's run is a run like any other, so a tag, a dataset or a status set here on
+``mv.run_id`` is the version's: its CI job, its data lineage.
+"""
+from __future__ import annotations
+
+import json
+import typing as t
+
+import sqlalchemy as sa
+
+from ..errors import Invalid
+from ..models import Experiment, Run, RunTag, utcnow
+from . import ci, tracking
+from .access import authorize
+from .common import check_name, check_string_map, write_transaction
+from .identity import Actor
+
+RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
+#: MLflow's ``mlflow.data.context`` values, and the dataset role each one records
+CONTEXT_ROLES = {
+    "training": "training", "train": "training",
+    "validation": "validation", "valid": "validation", "val": "validation",
+    "test": "test", "testing": "test",
+    "evaluation": "evaluation", "eval": "evaluation",
+}
+CONTEXT_TAG = "mlflow.data.context"
+
+
+def check_status(status: t.Any) -> str:
+    if isinstance(status, int) and not isinstance(status, bool) and 1 <= status <= len(RUN_STATUSES):
+        return RUN_STATUSES[status - 1]
+    if status not in RUN_STATUSES:
+        raise Invalid(f"Invalid run status: {status}", fields={"status": f"Must be one of {', '.join(RUN_STATUSES)}."})
+    return status
+
+
+def create_run(project: str, actor: Actor, experiment: Experiment, *, name: t.Any = None,
+               start_time: int | None = None, tags: t.Mapping[str, t.Any] | None = None) -> Run:
+    """A new run (``mlflow.start_run``); its name may also come from the ``mlflow.runName`` tag."""
+    authorize(project, actor, "write")
+    tag_map = check_string_map(dict(tags or {}), "tags", value_max=8000)
+    tag_map = ci.resolve_ci_tags(project, tag_map)
+    return tracking.create_run(project, actor, experiment, name=name or tag_map.get("mlflow.runName") or "",
+                               start_time=start_time, tags=tag_map)
+
+
+def update_run(project: str, actor: Actor, run: Run, *, status: t.Any = None, end_time: t.Any = None,
+               name: t.Any = None) -> Run:
+    """Change a run's status, end time or name (what ``mlflow.end_run`` sends)."""
+    authorize(project, actor, "write")
+    if status is not None:
+        run.status = check_status(status)
+    if end_time is not None:
+        if isinstance(end_time, bool) or not isinstance(end_time, int) or not 0 <= end_time < 2**63:
+            raise Invalid("end_time must be a timestamp in milliseconds", fields={"end_time": "Must be an integer."})
+        run.end_time = end_time
+    if name:
+        run.name = check_name(name, "run_name")
+        tracking.set_run_tags(run.id, {"mlflow.runName": run.name})
+    with write_transaction():
+        _touch(run)
+    return run
+
+
+def set_tags(project: str, actor: Actor, run: Run, tags: t.Mapping[str, t.Any]) -> dict[str, str]:
+    """Set tags on a run; tags naming a CI job go through the host's ``ci_job_resolver``."""
+    authorize(project, actor, "write")
+    tag_map = check_string_map(dict(tags), "tags", value_max=8000)
+    tag_map = ci.resolve_ci_tags(project, tag_map, tracking.tags_of(run.id))
+    with write_transaction():
+        tracking.set_run_tags(run.id, tag_map)
+        if "mlflow.runName" in tag_map:
+            run.name = check_name(tag_map["mlflow.runName"], "run_name")
+        _touch(run)
+    return tag_map
+
+
+def delete_tag(project: str, actor: Actor, run: Run, key: t.Any) -> None:
+    authorize(project, actor, "write")
+    if not isinstance(key, str):
+        raise Invalid("key must be a string", fields={"key": "Must be a string."})
+    with write_transaction() as s:
+        deleted = s.execute(sa.delete(RunTag).where(RunTag.run_id == run.id, RunTag.key == key))
+        if not deleted.rowcount:
+            from ..errors import NotFound
+            raise NotFound(f"No tag with name: {key} in run with id {run.id}")
+        _touch(run)
+
+
+def log_batch(project: str, actor: Actor, run: Run, *, metrics: t.Any = (), params: t.Any = None,
+              tags: t.Any = None) -> None:
+    """Metrics, parameters and tags at once; tags get the same CI job check as :func:`set_tags`."""
+    authorize(project, actor, "write")
+    tag_map = check_string_map(dict(tags or {}), "tags", value_max=8000)
+    if tag_map:
+        tag_map = ci.resolve_ci_tags(project, tag_map, tracking.tags_of(run.id))
+    tracking.log_batch(project, actor, run, metrics=metrics, params=params, tags=tag_map)
+
+
+def dataset_role(context: t.Any) -> str:
+    """The dataset role an MLflow ``mlflow.data.context`` names (``training`` without one)."""
+    if context in (None, ""):
+        return "training"
+    role = CONTEXT_ROLES.get(str(context).strip().lower())
+    if role is None:
+        raise Invalid(f"Unknown dataset context '{context}'; use training, validation, test or evaluation",
+                      fields={"datasets": "Unknown mlflow.data.context."})
+    return role
+
+
+def dataset_uri(source: t.Any) -> str:
+    """MLflow sends a dataset's source as JSON (``{"uri": ...}``, ``{"url": ...}``, ...); keep its address."""
+    if not isinstance(source, str):
+        return ""
+    try:
+        parsed = json.loads(source)
+    except ValueError:
+        return source
+    if isinstance(parsed, dict):
+        for key in ("uri", "url", "path", "table_name", "sql"):
+            if isinstance(parsed.get(key), str):
+                return parsed[key]
+    return source
+
+
+def log_inputs(project: str, actor: Actor, run: Run, datasets: t.Sequence[t.Mapping[str, t.Any]]) -> int:
+    """Add the datasets a run used (MLflow's ``log_input``), each with the role its context names."""
+    authorize(project, actor, "write")
+    rows = []
+    for i, d in enumerate(datasets):
+        rows.append(tracking.check_dataset({
+            "name": d.get("name"), "digest": d.get("digest") or "", "uri": dataset_uri(d.get("source")),
+            "source_type": d.get("source_type") or "", "schema": d.get("schema") or "",
+            "profile": d.get("profile") or "", "role": dataset_role(d.get("context")),
+        }, f"datasets[{i}]"))
+    with write_transaction():
+        tracking.add_datasets(run.id, rows)
+        _touch(run)
+    return len(rows)
+
+
+def _touch(run: Run) -> None:
+    from ..models import ModelVersion
+    from .common import session
+
+    session().execute(sa.update(ModelVersion).where(ModelVersion.run_id == run.id).values(updated_at=utcnow()))
