@@ -1,0 +1,71 @@
+"""A version's files from the pages without JavaScript: an upload form, and deletion through a
+confirmation page. (With JavaScript, the Artifacts tab sends each file straight to the JSON API
+in a request of its own, and confirms deletions in a dialog.)"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+
+from ..errors import RegistryError
+from ..services import artifacts as artifact_service
+from ..services.uploads import upload_files
+from .context import access, actor, render_page
+from .forms import ConfirmForm, UploadForm
+from .versions import V, _model_and_version, incoming_files
+
+
+def _artifacts_tab(project: str, model_id: int, version_id: int) -> str:
+    return url_for(".version", project=project, model_id=model_id, version_id=version_id, tab="artifacts")
+
+
+def upload_artifacts(project: str, model_id: int, version_id: int):
+    access(project, "write")
+    registered, mv = _model_and_version(project, model_id, version_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        abort(400, "The form was missing its security token. Reload the page and try again.")
+    files = incoming_files(form.files.data)
+    back = _artifacts_tab(project, registered.id, mv.id)
+    if not files:
+        flash("Choose at least one file to upload.", "error")
+        return redirect(back)
+    try:
+        outcomes = upload_files(project, actor(), mv.run_id, form.subfolder.data, files)
+    except RegistryError as exc:
+        flash(f"Nothing was uploaded: {exc.message}.", "error")
+        return redirect(back)
+    stored = [o.path for o in outcomes if o.ok]
+    if stored:
+        flash(f"Uploaded {len(stored)} file{'s' if len(stored) != 1 else ''}: {', '.join(stored)}.", "info")
+    for failed in (o for o in outcomes if not o.ok):
+        flash(f"{failed.path or failed.name} was not uploaded: {failed.error}.", "error")
+    return redirect(back)
+
+
+def delete_artifacts(project: str, model_id: int, version_id: int):
+    project_access = access(project, "write")
+    registered, mv = _model_and_version(project, model_id, version_id)
+    back = _artifacts_tab(project, registered.id, mv.id)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, "The form was missing its security token. Reload the page and try again.")
+        deleted = artifact_service.delete_artifacts(project, actor(), mv.run_id, request.form.getlist("paths"))
+        flash(f"Deleted {len(deleted)} file{'s' if len(deleted) != 1 else ''}: {', '.join(deleted)}.", "info")
+        return redirect(back)
+    wanted = set(request.args.getlist("paths"))
+    chosen = [a.path for a in artifact_service.list_artifacts(project, actor(), mv.run_id) if a.path in wanted]
+    if not chosen:
+        flash("Select the files to delete first.", "error")
+        return redirect(back)
+    return render_page(
+        "model_registry/confirm.html", project, project_access, form=form,
+        heading=f"Delete {len(chosen)} file{'s' if len(chosen) != 1 else ''} of {registered.name} {mv.version}?",
+        message="These files will be deleted. This cannot be undone.", items=chosen, item_name="paths",
+        confirm_label="Delete", action=url_for(".delete_artifacts", project=project, model_id=registered.id,
+                                               version_id=mv.id),
+        cancel_url=back)
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule(V + "/artifacts/upload", "upload_artifacts", upload_artifacts, methods=["POST"])
+    bp.add_url_rule(V + "/artifacts/delete", "delete_artifacts", delete_artifacts, methods=["GET", "POST"])

@@ -1,0 +1,57 @@
+"""How the pages answer errors: the login page for strangers, a 404 page that reveals nothing, a
+403 page for readers who try to write. Handlers are the blueprint's own, never app-wide."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import NotFound, RegistryError, Unauthenticated
+
+TITLES = {
+    400: "The request could not be understood",
+    401: "Sign in to continue",
+    403: "You don't have permission to do this",
+    404: "Page not found",
+    405: "This action is not available here",
+    409: "This already exists",
+    413: "The upload is too large",
+    422: "Some values are invalid",
+    503: "The registry is busy",
+}
+
+
+def error_page(status: int, message: str) -> tuple[str, int]:
+    project = (request.view_args or {}).get("project")
+    title = TITLES.get(status, "Something went wrong")
+    return render_template("model_registry/error.html", status=status, title=title, message=message,
+                           project=project), status
+
+
+def register(bp: Blueprint) -> None:
+    @bp.errorhandler(Unauthenticated)
+    def unauthenticated(_exc: Unauthenticated):
+        try:
+            return current_app.login_manager.unauthorized()
+        except HTTPException:  # the host has no login view
+            return error_page(401, "Sign in to see this page.")
+
+    @bp.errorhandler(NotFound)
+    def not_found(_exc: NotFound):
+        # One message for "no such thing" and "not yours to see", so nothing is revealed.
+        return error_page(404, "The page does not exist, or you do not have access to it.")
+
+    @bp.errorhandler(RegistryError)
+    def registry_error(exc: RegistryError):
+        return error_page(exc.status, exc.message[:1].upper() + exc.message[1:])
+
+    @bp.errorhandler(CSRFError)
+    def csrf_error(_exc: CSRFError):
+        return error_page(400, "The form was missing its security token or it has expired. "
+                               "Go back, reload the page and try again.")
+
+    @bp.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code == 404:
+            return not_found(NotFound("not found"))
+        return error_page(exc.code or 500, exc.description or exc.name)

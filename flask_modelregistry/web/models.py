@@ -1,0 +1,118 @@
+"""Pages of models: the list, a new model, the model page (tabs Model card and Versions), editing
+the card, deleting a model."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+
+from ..errors import RegistryError
+from ..services import registered_models as model_service
+from ..services import versions as version_service
+from . import links
+from .context import access, actor, render_page
+from .forms import (MODEL_SORTS, ORDERS, ConfirmForm, ModelEditForm, ModelFilterForm, ModelForm, VersionFilterForm,
+                    show_service_error)
+
+P = "/projects/<string:project>"
+M = P + "/models/<int:model_id>"
+MODEL_TABS = ("card", "versions")
+
+
+def page_number() -> int:
+    """The ``page`` query argument, 1 when missing or nonsense."""
+    page = request.args.get("page", type=int)
+    return page if page is not None and 1 <= page <= 1_000_000 else 1
+
+
+def models(project: str):
+    project_access = access(project)
+    form = ModelFilterForm(formdata=request.args)
+    sort = form.sort.data if form.sort.data in MODEL_SORTS else "created_at"
+    order = form.order.data if form.order.data in ORDERS else "desc"
+    search = (form.search.data or "").strip()[:255]
+    form.sort.data, form.order.data, form.search.data = sort, order, search
+    result = model_service.list_models(project, actor(), search=search or None, sort=sort, order=order,
+                                       page=page_number())
+    empty_registry = result.total == 0 and not search
+    create_form = ModelForm(formdata=None) if empty_registry and project_access.can_write else None
+    return render_page("model_registry/models/list.html", project, project_access, result=result,
+                       filter_form=form, create_form=create_form, empty_registry=empty_registry,
+                       tracking_uri=links.tracking_uri(project))
+
+
+def new_model(project: str):
+    project_access = access(project, "write")
+    form = ModelForm()
+    if form.validate_on_submit():
+        try:
+            model = model_service.create_model(project, actor(), name=form.name.data,
+                                               description=form.description.data or "")
+        except RegistryError as exc:
+            show_service_error(form, exc)
+        else:
+            flash(f"Model {model.name} created.", "info")
+            return redirect(url_for(".model", project=project, model_id=model.id))
+    status = 422 if form.is_submitted() else 200
+    return render_page("model_registry/models/new.html", project, project_access, status=status, form=form)
+
+
+def model(project: str, model_id: int):
+    project_access = access(project)
+    who = actor()
+    registered = model_service.get_model(project, who, model_id)
+    summary = model_service.summarize(registered)
+    tab = request.args.get("tab") if request.args.get("tab") in MODEL_TABS else "card"
+    filter_form = VersionFilterForm(formdata=request.args)
+    search = (filter_form.search.data or "").strip()[:255]
+    versions = version_service.list_versions(project, who, registered, search=search or None,
+                                             page=page_number())
+    return render_page("model_registry/models/show.html", project, project_access, model=registered,
+                       summary=summary, tab=tab, versions=versions, filter_form=filter_form, search=search,
+                       tracking_uri=links.tracking_uri(project))
+
+
+def edit_model(project: str, model_id: int):
+    project_access = access(project, "write")
+    registered = model_service.get_model(project, actor(), model_id)
+    form = ModelEditForm(obj=registered)
+    if form.validate_on_submit():
+        try:
+            model_service.update_model(project, actor(), registered, name=form.name.data,
+                                       description=form.description.data or "")
+        except RegistryError as exc:
+            show_service_error(form, exc)
+        else:
+            flash("Model card saved.", "info")
+            return redirect(url_for(".model", project=project, model_id=registered.id))
+    status = 422 if form.is_submitted() else 200
+    return render_page("model_registry/models/edit.html", project, project_access, status=status, form=form,
+                       model=registered)
+
+
+def delete_model(project: str, model_id: int):
+    project_access = access(project, "write")
+    registered = model_service.get_model(project, actor(), model_id)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, "The form was missing its security token. Reload the page and try again.")
+        name = registered.name
+        model_service.delete_model(project, actor(), registered)
+        flash(f"Model {name} and all its versions were deleted.", "info")
+        return redirect(url_for(".models", project=project))
+    summary = model_service.summarize(registered)
+    return render_page(
+        "model_registry/confirm.html", project, project_access, form=form,
+        heading=f"Delete model {registered.name}?",
+        message=(f"This deletes the model {registered.name}, its {summary.version_count} "
+                 f"version{'s' if summary.version_count != 1 else ''} and all their files. It cannot be undone."),
+        items=[], confirm_label="Delete model",
+        action=url_for(".delete_model", project=project, model_id=registered.id),
+        cancel_url=url_for(".model", project=project, model_id=registered.id))
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule(P + "/models", "models", models)
+    bp.add_url_rule(P + "/models/new", "new_model", new_model, methods=["GET", "POST"])
+    bp.add_url_rule(M, "model", model)
+    bp.add_url_rule(M + "/edit", "edit_model", edit_model, methods=["GET", "POST"])
+    bp.add_url_rule(M + "/delete", "delete_model", delete_model, methods=["GET", "POST"])

@@ -1,0 +1,125 @@
+"""Pages of versions: a new version (with its files, metrics and parameters), the version page
+(tabs Version card, Artifacts, Performance), editing its card, deleting it."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+
+from ..errors import RegistryError
+from ..services import artifacts as artifact_service
+from ..services import registered_models as model_service
+from ..services import tracking
+from ..services import versions as version_service
+from ..services.ci import ci_job
+from ..services.uploads import IncomingFile, create_version_with_files
+from . import links
+from .context import access, actor, render_page
+from .forms import ConfirmForm, UploadForm, VersionEditForm, VersionForm, show_service_error
+from .performance import metric_charts, metric_table
+from .tree import artifact_tree
+
+M = "/projects/<string:project>/models/<int:model_id>"
+V = M + "/versions/<int:version_id>"
+VERSION_TABS = ("card", "artifacts", "performance")
+
+
+def _model_and_version(project: str, model_id: int, version_id: int):
+    who = actor()
+    registered = model_service.get_model(project, who, model_id)
+    return registered, version_service.get_version(project, who, registered, version_id)
+
+
+def incoming_files(storages: list | None) -> list[IncomingFile]:
+    """The files of a multipart form, without the empty entry of an input left blank."""
+    return [IncomingFile(name=f.filename, stream=f.stream, content_type=f.mimetype)
+            for f in (storages or []) if f is not None and f.filename]
+
+
+def new_version(project: str, model_id: int):
+    project_access = access(project, "write")
+    who = actor()
+    registered = model_service.get_model(project, who, model_id)
+    form = VersionForm()
+    if form.validate_on_submit():
+        try:
+            version = create_version_with_files(
+                project, who, registered, files=incoming_files(form.files.data), folder=form.subfolder.data,
+                version=form.version.data.strip(), description=form.description.data or "",
+                metrics=form.parsed_metrics, params=form.parsed_params, metadata=form.parsed_metadata)
+        except RegistryError as exc:
+            show_service_error(form, exc)
+        else:
+            flash(f"Version {version.version} created.", "info")
+            return redirect(url_for(".version", project=project, model_id=registered.id, version_id=version.id))
+    latest = model_service.summarize(registered).latest_version
+    status = 422 if form.is_submitted() else 200
+    return render_page("model_registry/versions/new.html", project, project_access, status=status, form=form,
+                       model=registered, latest_version=latest,
+                       api_versions_url=links.api_versions_url(project, registered.id))
+
+
+def version(project: str, model_id: int, version_id: int):
+    project_access = access(project)
+    who = actor()
+    registered, mv = _model_and_version(project, model_id, version_id)
+    details = version_service.details([mv])[0]
+    files = artifact_service.list_artifacts(project, who, mv.run_id)
+    history = tracking.metric_history(project, who, mv.run)
+    tab = request.args.get("tab") if request.args.get("tab") in VERSION_TABS else "card"
+    job = ci_job(details.run_tags)
+    if job:
+        job = {**job, **{key: links.http_url(job.get(key)) for key in ("url", "log_url", "pipeline_url",
+                                                                        "merge_request_url")}}
+    return render_page(
+        "model_registry/versions/show.html", project, project_access, model=registered, version=mv,
+        details=details, tab=tab, tree=artifact_tree(files), artifact_count=len(files),
+        datasets=tracking.datasets_of([mv.run_id]).get(mv.run_id, []), ci_job=job,
+        parent=mv.parent, metric_table=metric_table(history), metric_charts=metric_charts(history),
+        upload_form=UploadForm(formdata=None) if project_access.can_write else None,
+        package_name=f"{registered.name}/{mv.version}",
+        package_commands=links.package_commands(project, mv.id, files[0].path if files else None),
+        api_artifacts_url=links.api_artifacts_url(project, registered.id, mv.id),
+        download_url=lambda path: links.artifact_download_url(project, registered.id, mv.id, path))
+
+
+def edit_version(project: str, model_id: int, version_id: int):
+    project_access = access(project, "write")
+    registered, mv = _model_and_version(project, model_id, version_id)
+    form = VersionEditForm(obj=mv)
+    if form.validate_on_submit():
+        try:
+            version_service.update_version(project, actor(), mv, description=form.description.data or "")
+        except RegistryError as exc:
+            show_service_error(form, exc)
+        else:
+            flash("Version card saved.", "info")
+            return redirect(url_for(".version", project=project, model_id=registered.id, version_id=mv.id))
+    status = 422 if form.is_submitted() else 200
+    return render_page("model_registry/versions/edit.html", project, project_access, status=status, form=form,
+                       model=registered, version=mv)
+
+
+def delete_version(project: str, model_id: int, version_id: int):
+    project_access = access(project, "write")
+    registered, mv = _model_and_version(project, model_id, version_id)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, "The form was missing its security token. Reload the page and try again.")
+        label = mv.version
+        version_service.delete_version(project, actor(), mv)
+        flash(f"Version {label} of {registered.name} was deleted.", "info")
+        return redirect(url_for(".model", project=project, model_id=registered.id, tab="versions"))
+    return render_page(
+        "model_registry/confirm.html", project, project_access, form=form,
+        heading=f"Delete version {mv.version} of {registered.name}?",
+        message="This deletes the version, its metrics, parameters and all its files. It cannot be undone.",
+        items=[], confirm_label="Delete model version",
+        action=url_for(".delete_version", project=project, model_id=registered.id, version_id=mv.id),
+        cancel_url=url_for(".version", project=project, model_id=registered.id, version_id=mv.id))
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule(M + "/versions/new", "new_version", new_version, methods=["GET", "POST"])
+    bp.add_url_rule(V, "version", version)
+    bp.add_url_rule(V + "/edit", "edit_version", edit_version, methods=["GET", "POST"])
+    bp.add_url_rule(V + "/delete", "delete_version", delete_version, methods=["GET", "POST"])
