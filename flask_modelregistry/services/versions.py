@@ -199,7 +199,11 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
         if chosen is None:
             top = highest_version(model.id)
             chosen = parse_version(next_major(_parsed(top) if top else None))
-        _raise_if_taken(model, chosen)
+            if _taken(model, chosen) is not None:
+                s.rollback()  # a concurrent creation took it: look again with a fresh snapshot
+                continue
+        else:
+            _raise_if_taken(model, chosen)
         number = (s.scalar(sa.select(sa.func.max(ModelVersion.number)).where(ModelVersion.model_id == model.id)) or 0) + 1
         run = existing_run or Run(id=uuid.uuid4().hex, project=project, experiment_id=experiment_id,
                                   name=f"{model.name}-{chosen.text}", status="FINISHED",
@@ -241,11 +245,16 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
     raise AlreadyExists("the version could not be created because of concurrent changes; try again") from last_error
 
 
-def _raise_if_taken(model: RegisteredModel, parsed: ParsedVersion) -> None:
-    taken = session().scalar(sa.select(ModelVersion.version).where(
+def _taken(model: RegisteredModel, parsed: ParsedVersion) -> str | None:
+    """The existing version with the same precedence (it may differ in build metadata), or None."""
+    return session().scalar(sa.select(ModelVersion.version).where(
         ModelVersion.model_id == model.id, ModelVersion.semver_major == parsed.major,
         ModelVersion.semver_minor == parsed.minor, ModelVersion.semver_patch == parsed.patch,
         ModelVersion.semver_key == parsed.key))
+
+
+def _raise_if_taken(model: RegisteredModel, parsed: ParsedVersion) -> None:
+    taken = _taken(model, parsed)
     if taken is not None:
         detail = "" if taken == parsed.text else f" (as {taken})"
         raise AlreadyExists(f"version {parsed.text} of {model.name} already exists{detail}",
