@@ -178,3 +178,26 @@ class StringMap(_Base):
 
 class MetricList(_Base):
     items = fields.List(fields.Nested(Metric))
+
+
+class AuditEventSchema(_Base):
+    id = fields.Integer()
+    created_at = fields.DateTime(format="iso")
+    action = fields.String(metadata={"example": "version.delete"})
+    target_type = fields.String()
+    target_id = fields.String()
+    target_name = fields.String()
+    actor = fields.String(allow_none=True)
+    via = fields.String(metadata={"description": "session, token or system"})
+    details = fields.Dict()
+
+
+class AuditPage(_Base):
+    items = fields.List(fields.Nested(AuditEventSchema))
+    next_before_id = fields.Integer(allow_none=True, metadata={
+        "description": "Pass as before_id to get the next (older) page; null on the last page."})
+
+
+class AuditQuery(_Base):
+    before_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -241,3 +241,24 @@ def put_settings(project: str):
     s = settings_service.update_settings(project, request_actor(), enabled=data.get("enabled"),
                                          visibility=data.get("visibility"))
     return jsonify({"project": project, "enabled": s.enabled, "visibility": s.visibility})
+
+
+@route(P + "/model-registry/audit", "GET", summary="Who changed what in the registry (maintainers)",
+       tag="settings", query=schemas.AuditQuery, response=schemas.AuditPage)
+def audit_events(project: str):
+    """Newest first; every create, change and delete, with the user and the way they came in."""
+    from ..services import audit
+
+    args = query_args(schemas.AuditQuery)
+    authorize(project, request_actor(), "admin")
+    events = audit.list_events(project, limit=args["limit"] + 1, before_id=args["before_id"])
+    more = len(events) > args["limit"]
+    events = events[: args["limit"]]
+    schema = schemas.AuditEventSchema()
+    return jsonify({
+        "items": [schema.dump({"id": e.id, "created_at": e.created_at, "action": e.action,
+                               "target_type": e.target_type, "target_id": e.target_id,
+                               "target_name": e.target_name, "actor": e.actor_name, "via": e.via,
+                               "details": e.details}) for e in events],
+        "next_before_id": events[-1].id if more and events else None,
+    })
