@@ -1,4 +1,15 @@
-"""The navigation entry a host shows for a project ("Deploy > Model registry")."""
+"""The navigation entry a host shows for a project: "Deploy > Model registry".
+
+``init_app`` makes :func:`nav_items` a template global, ``model_registry_nav``. In the host's
+base template, for the project the page is about::
+
+    {% for item in model_registry_nav(project) %}
+      <h2>{{ item.section }}</h2>
+      <a href="{{ item.url }}" {% if item.active %}aria-current="page"{% endif %}>{{ item.label }}</a>
+    {% endfor %}
+
+The list is empty when the user may not open the registry, so the entry simply does not show.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -12,13 +23,15 @@ from .errors import RegistryError
 class NavItem:
     label: str
     url: str
+    #: True on the registry's own pages, to mark the entry as the current one
     active: bool
+    #: the group the entry belongs in, as GitLab shows it
+    section: str = "Deploy"
 
 
 def nav_items(project: str) -> list[NavItem]:
     """The registry's entries for ``project`` that the current user may open: the model list,
-    and for administrators of a disabled registry, its settings. Use in a template as
-    ``{% for item in model_registry_nav(project) %}``."""
+    and for administrators of a disabled registry, its settings."""
     from .auth import request_actor
     from .services.access import project_access
 

@@ -3,13 +3,13 @@ confirmation page. (With JavaScript, the Artifacts tab sends each file straight 
 in a request of its own, and confirms deletions in a dialog.)"""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 
 from ..errors import RegistryError
 from ..services import artifacts as artifact_service
 from ..services.uploads import upload_files
 from .context import access, actor, render_page
-from .forms import ConfirmForm, UploadForm
+from .forms import ConfirmForm, UploadForm, submitted_and_valid
 from .versions import V, _model_and_version, incoming_files
 
 
@@ -21,8 +21,7 @@ def upload_artifacts(project: str, model_id: int, version_id: int):
     access(project, "write")
     registered, mv = _model_and_version(project, model_id, version_id)
     form = UploadForm()
-    if not form.validate_on_submit():
-        abort(400, "The form was missing its security token. Reload the page and try again.")
+    submitted_and_valid(form)
     files = incoming_files(form.files.data)
     back = _artifacts_tab(project, registered.id, mv.id)
     if not files:
@@ -47,8 +46,7 @@ def delete_artifacts(project: str, model_id: int, version_id: int):
     back = _artifacts_tab(project, registered.id, mv.id)
     form = ConfirmForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400, "The form was missing its security token. Reload the page and try again.")
+        submitted_and_valid(form)
         deleted = artifact_service.delete_artifacts(project, actor(), mv.run_id, request.form.getlist("paths"))
         flash(f"Deleted {len(deleted)} file{'s' if len(deleted) != 1 else ''}: {', '.join(deleted)}.", "info")
         return redirect(back)

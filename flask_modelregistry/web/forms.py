@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import typing as t
 
+from flask import abort
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, HiddenField, MultipleFileField, RadioField, SearchField, SelectField, StringField,
                      SubmitField, TextAreaField)
@@ -136,6 +137,15 @@ class VersionFilterForm(FlaskForm):
 
     search = SearchField("Search versions")
     tab = HiddenField(default="versions")
+
+
+def submitted_and_valid(form: FlaskForm) -> bool:
+    """``validate_on_submit``, except that a missing or wrong CSRF token answers 400 at once: it is
+    no mistake of the user's to show next to a field, and nothing may happen."""
+    valid = form.validate_on_submit()
+    if form.is_submitted() and "csrf_token" in form.errors:
+        abort(400, "The form was missing its security token or it has expired. Reload the page and try again.")
+    return valid
 
 
 def show_service_error(form: FlaskForm, exc: RegistryError) -> None:

@@ -2,7 +2,7 @@
 the card, deleting a model."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 
 from ..errors import RegistryError
 from ..services import registered_models as model_service
@@ -10,7 +10,7 @@ from ..services import versions as version_service
 from . import links
 from .context import access, actor, render_page
 from .forms import (MODEL_SORTS, ORDERS, ConfirmForm, ModelEditForm, ModelFilterForm, ModelForm, VersionFilterForm,
-                    show_service_error)
+                    show_service_error, submitted_and_valid)
 
 P = "/projects/<string:project>"
 M = P + "/models/<int:model_id>"
@@ -42,16 +42,18 @@ def models(project: str):
 def new_model(project: str):
     project_access = access(project, "write")
     form = ModelForm()
-    if form.validate_on_submit():
+    failure = 422
+    if submitted_and_valid(form):
         try:
             model = model_service.create_model(project, actor(), name=form.name.data,
                                                description=form.description.data or "")
         except RegistryError as exc:
             show_service_error(form, exc)
+            failure = exc.status
         else:
             flash(f"Model {model.name} created.", "info")
             return redirect(url_for(".model", project=project, model_id=model.id))
-    status = 422 if form.is_submitted() else 200
+    status = failure if form.is_submitted() else 200
     return render_page("model_registry/models/new.html", project, project_access, status=status, form=form)
 
 
@@ -74,16 +76,18 @@ def edit_model(project: str, model_id: int):
     project_access = access(project, "write")
     registered = model_service.get_model(project, actor(), model_id)
     form = ModelEditForm(obj=registered)
-    if form.validate_on_submit():
+    failure = 422
+    if submitted_and_valid(form):
         try:
             model_service.update_model(project, actor(), registered, name=form.name.data,
                                        description=form.description.data or "")
         except RegistryError as exc:
             show_service_error(form, exc)
+            failure = exc.status
         else:
             flash("Model card saved.", "info")
             return redirect(url_for(".model", project=project, model_id=registered.id))
-    status = 422 if form.is_submitted() else 200
+    status = failure if form.is_submitted() else 200
     return render_page("model_registry/models/edit.html", project, project_access, status=status, form=form,
                        model=registered)
 
@@ -93,8 +97,7 @@ def delete_model(project: str, model_id: int):
     registered = model_service.get_model(project, actor(), model_id)
     form = ConfirmForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400, "The form was missing its security token. Reload the page and try again.")
+        submitted_and_valid(form)
         name = registered.name
         model_service.delete_model(project, actor(), registered)
         flash(f"Model {name} and all its versions were deleted.", "info")

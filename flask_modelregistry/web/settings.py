@@ -7,24 +7,26 @@ from flask import Blueprint, flash, redirect, url_for
 from ..errors import RegistryError
 from ..services import settings as settings_service
 from .context import access, actor, render_page
-from .forms import SettingsForm, show_service_error
+from .forms import SettingsForm, show_service_error, submitted_and_valid
 
 
 def settings(project: str):
     project_access = access(project, "admin")
     current = settings_service.effective_settings(project)
     form = SettingsForm(data={"enabled": current.enabled, "visibility": current.visibility})
-    if form.validate_on_submit():
+    failure = 422
+    if submitted_and_valid(form):
         try:
             saved = settings_service.update_settings(project, actor(), enabled=form.enabled.data,
                                                      visibility=form.visibility.data)
         except RegistryError as exc:
             show_service_error(form, exc)
+            failure = exc.status
         else:
             state = "enabled" if saved.enabled else "disabled"
             flash(f"Settings saved: the model registry is {state} and {saved.visibility}.", "info")
             return redirect(url_for(".settings", project=project))
-    status = 422 if form.is_submitted() else 200
+    status = failure if form.is_submitted() else 200
     return render_page("model_registry/settings.html", project, project_access, status=status, form=form,
                        current=current)
 

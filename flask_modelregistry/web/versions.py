@@ -2,7 +2,8 @@
 (tabs Version card, Artifacts, Performance), editing its card, deleting it."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
+from werkzeug.datastructures import FileStorage
 
 from ..errors import RegistryError
 from ..services import artifacts as artifact_service
@@ -13,7 +14,7 @@ from ..services.ci import ci_job
 from ..services.uploads import IncomingFile, create_version_with_files
 from . import links
 from .context import access, actor, render_page
-from .forms import ConfirmForm, UploadForm, VersionEditForm, VersionForm, show_service_error
+from .forms import ConfirmForm, UploadForm, VersionEditForm, VersionForm, show_service_error, submitted_and_valid
 from .performance import metric_charts, metric_table
 from .tree import artifact_tree
 
@@ -29,9 +30,10 @@ def _model_and_version(project: str, model_id: int, version_id: int):
 
 
 def incoming_files(storages: list | None) -> list[IncomingFile]:
-    """The files of a multipart form, without the empty entry of an input left blank."""
+    """The files of a multipart form, without the empty entry of an input left blank (and without
+    plain text a client sent under the files' name)."""
     return [IncomingFile(name=f.filename, stream=f.stream, content_type=f.mimetype)
-            for f in (storages or []) if f is not None and f.filename]
+            for f in (storages or []) if isinstance(f, FileStorage) and f.filename]
 
 
 def new_version(project: str, model_id: int):
@@ -39,7 +41,8 @@ def new_version(project: str, model_id: int):
     who = actor()
     registered = model_service.get_model(project, who, model_id)
     form = VersionForm()
-    if form.validate_on_submit():
+    failure = 422
+    if submitted_and_valid(form):
         try:
             version = create_version_with_files(
                 project, who, registered, files=incoming_files(form.files.data), folder=form.subfolder.data,
@@ -47,11 +50,12 @@ def new_version(project: str, model_id: int):
                 metrics=form.parsed_metrics, params=form.parsed_params, metadata=form.parsed_metadata)
         except RegistryError as exc:
             show_service_error(form, exc)
+            failure = exc.status
         else:
             flash(f"Version {version.version} created.", "info")
             return redirect(url_for(".version", project=project, model_id=registered.id, version_id=version.id))
     latest = model_service.summarize(registered).latest_version
-    status = 422 if form.is_submitted() else 200
+    status = failure if form.is_submitted() else 200
     return render_page("model_registry/versions/new.html", project, project_access, status=status, form=form,
                        model=registered, latest_version=latest,
                        api_versions_url=links.api_versions_url(project, registered.id))
@@ -85,15 +89,17 @@ def edit_version(project: str, model_id: int, version_id: int):
     project_access = access(project, "write")
     registered, mv = _model_and_version(project, model_id, version_id)
     form = VersionEditForm(obj=mv)
-    if form.validate_on_submit():
+    failure = 422
+    if submitted_and_valid(form):
         try:
             version_service.update_version(project, actor(), mv, description=form.description.data or "")
         except RegistryError as exc:
             show_service_error(form, exc)
+            failure = exc.status
         else:
             flash("Version card saved.", "info")
             return redirect(url_for(".version", project=project, model_id=registered.id, version_id=mv.id))
-    status = 422 if form.is_submitted() else 200
+    status = failure if form.is_submitted() else 200
     return render_page("model_registry/versions/edit.html", project, project_access, status=status, form=form,
                        model=registered, version=mv)
 
@@ -103,8 +109,7 @@ def delete_version(project: str, model_id: int, version_id: int):
     registered, mv = _model_and_version(project, model_id, version_id)
     form = ConfirmForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400, "The form was missing its security token. Reload the page and try again.")
+        submitted_and_valid(form)
         label = mv.version
         version_service.delete_version(project, actor(), mv)
         flash(f"Version {label} of {registered.name} was deleted.", "info")
