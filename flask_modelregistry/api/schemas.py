@@ -201,3 +201,9 @@ class AuditPage(_Base):
 class AuditQuery(_Base):
     before_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ResolveQuery(_Base):
+    range = fields.String(required=True, metadata={"example": "^1.2", "description":
+        "A semantic-version range: ^1.2, ~1.2.3, >=1.0,<2, 1.x; '||' between alternatives."})
+    prereleases = fields.Boolean(load_default=False, metadata={"description": "Let prereleases match too."})

@@ -111,6 +111,20 @@ def create_version(project: str, model_id: int):
     return _created(_version_json(model, version))
 
 
+@route(M + "/versions/resolve", "GET", summary="The newest version inside a semantic-version range",
+       tag="versions", query=schemas.ResolveQuery, response=schemas.Version)
+def resolve_version(project: str, model_id: int):
+    """``^1.2`` follows new minors and patches of 1.x; ``~1.2.3`` new patches of 1.2. Releases only,
+    unless ``prereleases=true``. 404 when nothing matches."""
+    from ..services.ranges import resolve_range
+
+    model = _model(project, model_id)
+    args = query_args(schemas.ResolveQuery)
+    version = resolve_range(project, request_actor(), model, args["range"],
+                            include_prereleases=args["prereleases"])
+    return jsonify(_version_json(model, version))
+
+
 @route(V, "GET", summary="Get a version", tag="versions", response=schemas.Version)
 def get_version(project: str, model_id: int, version_id: int):
     return jsonify(_version_json(*_version(project, model_id, version_id)))
