@@ -53,8 +53,8 @@ def tags_by_run(run_ids: t.Sequence[str]) -> dict[str, dict[str, str]]:
 def model_names(model_ids: t.Sequence[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     for chunk in chunks(set(model_ids)):
-        out.update(session().execute(sa.select(RegisteredModel.id, RegisteredModel.name)
-                                     .where(RegisteredModel.id.in_(chunk))).tuples().all())
+        out.update((row.id, row.name) for row in session().execute(
+            sa.select(RegisteredModel.id, RegisteredModel.name).where(RegisteredModel.id.in_(chunk))))
     return out
 
 
@@ -63,8 +63,8 @@ def version_labels(version_ids: t.Iterable[int | None]) -> dict[int, str]:
     ids = {v for v in version_ids if v is not None}
     out: dict[int, str] = {}
     for chunk in chunks(ids):
-        out.update(session().execute(sa.select(ModelVersion.id, ModelVersion.version)
-                                     .where(ModelVersion.id.in_(chunk))).tuples().all())
+        out.update((row.id, row.version) for row in session().execute(
+            sa.select(ModelVersion.id, ModelVersion.version).where(ModelVersion.id.in_(chunk))))
     return out
 
 

@@ -225,5 +225,21 @@ def latest_versions(project: str, actor: Actor, model: RegisteredModel,
     """The latest version (highest semantic version, releases first) in each stage asked for, or
     in every stage; ``models:/NAME/latest`` loads the highest-numbered of these."""
     authorize(project, actor, "read")
-    wanted = [check_stage(s) for s in stages or []]
-    return latest_by_stage([model.id], wanted or None).get(model.id, [])
+    wanted, exact = [], []
+    for stage in stages or []:
+        if _is_semver(stage) and str(stage).lower() not in (s.lower() for s in versions.STAGES):
+            # models:/NAME/1.2.0 reaches here: the client takes what is not a number for a stage
+            exact.append(versions.find_version(project, actor, model, stage))
+        else:
+            wanted.append(check_stage(stage))
+    if exact and not wanted:
+        return exact
+    return exact + latest_by_stage([model.id], wanted or None).get(model.id, [])
+
+
+def _is_semver(text: t.Any) -> bool:
+    try:
+        parse_version(text)
+    except Invalid:
+        return False
+    return True
