@@ -30,11 +30,19 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
-def render_markdown(text: str | None) -> Markup:
-    """Markdown source to sanitized HTML, ready to put in a template unescaped."""
+def render_markdown(text: str | None, *, heading_offset: int = 0) -> Markup:
+    """Markdown source to sanitized HTML, ready to put in a template unescaped.
+
+    ``heading_offset`` moves headings down (1: ``#`` becomes ``<h2>``), so that a card shown
+    inside a page does not compete with the page's own ``<h1>``."""
     if not text:
         return Markup("")
-    html = _renderer.render(text)
+    tokens = _renderer.parse(text)
+    if heading_offset:
+        for token in tokens:
+            if token.type in ("heading_open", "heading_close"):
+                token.tag = f"h{min(6, int(token.tag[1]) + heading_offset)}"
+    html = _renderer.renderer.render(tokens, _renderer.options, {})
     clean = nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
@@ -45,6 +53,11 @@ def render_markdown(text: str | None) -> Markup:
         strip_comments=True,
     )
     return Markup(clean)
+
+
+def render_card(text: str | None) -> Markup:
+    """A model or version card inside a page: its headings start at ``<h2>``."""
+    return render_markdown(text, heading_offset=1)
 
 
 def first_line(text: str | None, limit: int = 140) -> str:

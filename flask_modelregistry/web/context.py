@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from ..auth import request_actor
 from ..charts import format_number
 from ..config import config_value
-from ..markdown import first_line, render_markdown
+from ..markdown import first_line, render_card
 from ..services.access import ProjectAccess, authorize
 from ..services.identity import Actor
 
@@ -103,7 +103,7 @@ def _template_context() -> dict[str, t.Any]:
 
 def register(bp: Blueprint) -> None:
     bp.context_processor(_template_context)
-    bp.add_app_template_filter(render_markdown, "mr_markdown")
+    bp.add_app_template_filter(render_card, "mr_markdown")
     bp.add_app_template_filter(first_line, "mr_first_line")
     bp.add_app_template_filter(timeago, "mr_timeago")
     bp.add_app_template_filter(full_datetime, "mr_datetime")

@@ -74,6 +74,12 @@ def test_markdown_keeps_what_a_model_card_needs():
     assert '<a href="https://example.com/docs" rel="noopener noreferrer nofollow">docs</a>' in html
 
 
+def test_cards_in_pages_start_their_headings_below_the_page_title():
+    from flask_modelregistry.markdown import render_card
+
+    assert str(render_card("# Card\n\n## Part\n\n###### Deep")) == "<h2>Card</h2>\n<h3>Part</h3>\n<h6>Deep</h6>\n"
+
+
 def test_first_line_summarises_a_card_for_lists():
     assert first_line("# Churn\n\nPredicts **churn**.\n\nMore.") == "Predicts churn."
     assert first_line("# Only a heading") == ""

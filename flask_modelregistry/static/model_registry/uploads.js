@@ -355,7 +355,10 @@
       if (folder.error) problems.push(["subfolder", folder.error]);
       var files = Array.prototype.slice.call(input.files || []);
       var tooLarge = files.filter(function (f) { return maxSize && f.size > maxSize; });
+      var names = files.map(function (f) { return f.name; });
+      var twice = names.filter(function (name, index) { return names.indexOf(name) !== index; });
       if (tooLarge.length) problems.push(["files", tooLarge.map(function (f) { return f.name; }).join(", ") + ": larger than " + formatSize(maxSize) + ". Split large models into parts."]);
+      else if (twice.length) problems.push(["files", "Two files are named " + twice[0] + "."]);
       if (problems.length) {
         var first = null;
         problems.forEach(function (p) { var el = setFieldError(form, p[0], p[1]); first = first || el; });
@@ -390,6 +393,9 @@
           if (!failed.length) { status.textContent = "Done."; window.location.assign(pageUrl); return; }
           status.textContent = "Removing the incomplete version…";
           return jsonRequest("DELETE", apiUrl).then(function () {
+            list.list.querySelectorAll("li[data-state=done] .mr-upload-status").forEach(function (el) {
+              el.textContent = "Removed with the version";
+            });
             formError("The version was not created, because " + failed.map(function (r) { return r.path + " " + (r.error === "canceled" ? "was canceled" : "failed (" + r.error + ")"); }).join("; ") + ". Nothing was kept; fix the files and try again.");
             status.textContent = "";
             fail(null);
