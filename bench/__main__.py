@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m bench [api] [mlflow]`` (both by default)."""
+"""Run the benchmarks: ``python -m bench [api] [mlflow] [pages]`` (all by default)."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +7,7 @@ import importlib
 WORKLOADS = {
     "api": "bench.api_workload",
     "mlflow": "bench.mlflow_workload",
+    "pages": "bench.pages_workload",
 }
 
 

@@ -101,6 +101,8 @@ def test_a_reporter_sees_every_control(seeded, signed_in):
     model_page = writer.get(f"{seeded.model_url}?tab=versions").data
     version_page = writer.get(seeded.version_url(seeded.v1)).data
     assert b"Create/Import" in listing and b"Create new model" in listing and b"Delete model" in listing
+    assert b">Settings</a>" not in listing  # for maintainers only
+    assert b'href="/projects/proj/model-registry/settings">Settings</a>' in signed_in("max").get(f"{P}/models").data
     assert b"Create new version" in model_page and b"Delete model version" in model_page
     assert b"Upload" in version_page and b'name="paths"' in version_page and b"Delete model version" in version_page
     assert b"mr-confirm-dialog" in version_page
