@@ -60,7 +60,7 @@ def download_response(artifact: Artifact, *, inline: bool = False, allow_redirec
     except artifact_service.RangeNotSatisfiable as exc:
         headers["Content-Range"] = f"bytes */{exc.size}"
         return Response(status=416, headers=headers)
-    if byte_range is not None and request.if_range.etag and not request.if_range.contains(etag):
+    if byte_range is not None and request.if_range.etag and request.if_range.etag != etag:
         byte_range = None  # If-Range names another version of the file: send all of it
     status = 200
     length = artifact.size

@@ -94,3 +94,14 @@ def test_a_version_is_also_named_by_its_package_name(client, rita, package):
                 f"{PROJECT_API}/packages/ml_models/99999999999999/files"):
         r = client.get(url, headers=rita.headers)
         assert r.status_code == 404 and r.json["error"]["code"] == "not_found", url
+
+
+def test_if_range_resumes_only_the_same_content(client, rita, package):
+    body = b"0123456789" * 1000
+    url = f"{package.files}/weights.bin"
+    sha = client.put(url, data=body, headers=rita.headers).json["sha256"]
+    r = client.get(url, headers={**rita.headers, "Range": "bytes=4000-", "If-Range": f'"{sha}"'})
+    assert r.status_code == 206 and r.data == body[4000:]
+    # a download started on other content gets the whole file again
+    r = client.get(url, headers={**rita.headers, "Range": "bytes=4000-", "If-Range": '"0000"'})
+    assert r.status_code == 200 and r.data == body
