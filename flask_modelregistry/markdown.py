@@ -68,6 +68,6 @@ def first_line(text: str | None, limit: int = 140) -> str:
             continue
         line = line.strip().lstrip(">*-+ ").strip()
         if line and not set(line) <= set("|-:= "):
-            plain = "".join(ch for ch in line if ch not in "*_`")
+            plain = line.replace("**", "").replace("__", "").replace("*", "").replace("`", "")
             return plain if len(plain) <= limit else plain[: limit - 1].rstrip() + "…"
     return ""

@@ -83,6 +83,7 @@ def test_cards_in_pages_start_their_headings_below_the_page_title():
 def test_first_line_summarises_a_card_for_lists():
     assert first_line("# Churn\n\nPredicts **churn**.\n\nMore.") == "Predicts churn."
     assert first_line("# Only a heading") == ""
+    assert first_line("New input `amount_log` replaces *amount*.") == "New input amount_log replaces amount."
     assert first_line("x" * 200).endswith("…") and len(first_line("x" * 200)) == 140
 
 
