@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m bench [api] [mlflow] [pages]`` (all by default)."""
+"""Run the benchmarks: ``python -m bench [api] [mlflow] [pages] [client]`` (all by default)."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +8,7 @@ WORKLOADS = {
     "api": "bench.api_workload",
     "mlflow": "bench.mlflow_workload",
     "pages": "bench.pages_workload",
+    "client": "bench.client_workload",
 }
 
 
