@@ -69,6 +69,8 @@ def error_for(response: requests.Response, what: str) -> ClientError:
         message += ". Set MODEL_REGISTRY_TOKEN (or --token) to a valid token of the portal."
     elif status == 403:
         message += ". Your role or the token's scope does not allow this (writing needs the api scope)."
+    elif status == 413:
+        message += ". The file is above the registry's size limit per file; split it into parts."
     return ClientError(message, _STATUS_EXIT.get(status, EXIT_FAILED), status)
 
 
