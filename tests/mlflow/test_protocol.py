@@ -171,3 +171,9 @@ def test_health_and_server_info(call):
     assert call("GET", T + "/health").data == b"OK"
     info = call("GET", T + "/api/3.0/mlflow/server-info").get_json()
     assert info["multipart_uploads_enabled"] is False and info["store_type"] == "SqlStore"
+
+
+def test_oversized_json_bodies_are_refused_unread(call):
+    body = b'{"name": "' + b"x" * (33 * 1024 * 1024) + b'"}'
+    assert_error(call("POST", "/registered-models/create", data=body, content_type="application/json"),
+                 413, "INVALID_PARAMETER_VALUE")
