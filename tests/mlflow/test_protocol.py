@@ -145,6 +145,12 @@ def test_hostile_identifiers_are_client_errors(call):
                      "RESOURCE_DOES_NOT_EXIST")
     for model_id in ("m-123", "x" * 300, "m-" + "g" * 32):
         assert_error(call("GET", f"/logged-models/{model_id}"), 404, "RESOURCE_DOES_NOT_EXIST")
+    artifacts = T + "/api/2.0/mlflow-artifacts/artifacts"
+    for path in ("0/%00run/artifacts/f.txt", "0/run%01/artifacts/f.txt", "%00/run/artifacts", "0/../x/artifacts/f"):
+        for method in ("GET", "PUT", "DELETE"):
+            assert_error(call(method, f"{artifacts}/{path}", data=b"x"), 400, "INVALID_PARAMETER_VALUE")
+    for path in ("0/\x00run/artifacts", "0/run\x01/artifacts", "0/../x/artifacts", "0/run//artifacts"):
+        assert_error(call("GET", artifacts, query_string={"path": path}), 400, "INVALID_PARAMETER_VALUE")
 
 
 def test_metric_and_parameter_values_are_checked(call):
