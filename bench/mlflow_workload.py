@@ -1,6 +1,6 @@
 """The MLflow client's registry workload against the example app (gunicorn, 2 workers, SQLite),
 and, when the full ``mlflow`` package is installed, the same workload against ``mlflow server``
-(2 workers, SQLite, proxied artifacts) on the same machine, side by side.
+(2 workers, SQLite, proxied artifacts, its job runner off) on the same machine, side by side.
 
 The workload is the research notes' baseline: 200 models with 2 tags and a description, 5
 versions each (``source=runs:/R/model`` with ``run_id=R``, a tag, a description), every page of
@@ -212,7 +212,7 @@ def rows(res: Results) -> list[tuple[str, float, str]]:
 def report(ours: Results, theirs: Results | None, skipped: str | None, *, workers: int) -> None:
     print()
     print(f"MLflow client workload: example app (gunicorn -w {workers}, SQLite) vs mlflow server "
-          f"({workers} workers, SQLite)")
+          f"({workers} workers, SQLite, job runner off)")
     print("-" * 100)
     mine = rows(ours)
     if theirs is None:
