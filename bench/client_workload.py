@@ -91,7 +91,7 @@ def run(quick: bool = False) -> None:
 
     total = big + small * 2048
     print()
-    print(f"modelregistry client against the example app (gunicorn, 2 gthread workers, SQLite, local store)")
+    print("modelregistry client against the example app (gunicorn, 2 gthread workers, SQLite, local store)")
     print("-" * 78)
     print(f"upload {big // MiB} MiB + {small} small files         {total / MiB / up[0]:7.0f} MB/s "
           f"({up[0]:.1f} s), client peak RSS {up[1]:.0f} MiB")

@@ -1,6 +1,6 @@
 """The MLflow client's registry workload against the example app (gunicorn, 2 workers, SQLite),
 and, when the full ``mlflow`` package is installed, the same workload against ``mlflow server``
-(2 workers, SQLite, proxied artifacts) on the same machine, side by side.
+(2 workers, SQLite, proxied artifacts, its job runner off) on the same machine, side by side.
 
 The workload is the research notes' baseline: 200 models with 2 tags and a description, 5
 versions each (``source=runs:/R/model`` with ``run_id=R``, a tag, a description), every page of
@@ -24,6 +24,7 @@ import time
 import typing as t
 from pathlib import Path
 
+from .api_workload import _make_file as make_file
 from .servers import BIN, Server, free_port, start_example_app, wait_http
 
 MiB = 1024 * 1024
@@ -117,19 +118,6 @@ def _pages(fn: t.Callable[[str | None], t.Any]) -> int:
             return total
 
 
-def _make_file(path: Path, size: int) -> str:
-    digest = hashlib.sha256()
-    block = os.urandom(4 * MiB)
-    with open(path, "wb") as fh:
-        left = size
-        while left:
-            chunk = block[: min(len(block), left)]
-            fh.write(chunk)
-            digest.update(chunk)
-            left -= len(chunk)
-    return digest.hexdigest()
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -174,7 +162,7 @@ def workload(target: Target, workdir: Path, *, n_models: int, n_versions: int, b
         res.time("get_model_version", lambda: c.get_model_version(name, "2"))
 
     blob = workdir / "blob.bin"
-    sha = _make_file(blob, blob_size)
+    sha = make_file(blob, blob_size)
     server = target.server
     before = server.reset_peaks()
     res.time("log_artifact", lambda: c.log_artifact(run_id, str(blob)))
@@ -224,7 +212,7 @@ def rows(res: Results) -> list[tuple[str, float, str]]:
 def report(ours: Results, theirs: Results | None, skipped: str | None, *, workers: int) -> None:
     print()
     print(f"MLflow client workload: example app (gunicorn -w {workers}, SQLite) vs mlflow server "
-          f"({workers} workers, SQLite)")
+          f"({workers} workers, SQLite, job runner off)")
     print("-" * 100)
     mine = rows(ours)
     if theirs is None:

@@ -13,14 +13,12 @@ Paths are taken as sent (after URL decoding) and validated, so ``../x``, ``%2e%2
 from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify, request
-from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
 from . import transfer
-from .api import _HTTP_CODES, error_response
+from .api import register_json_errors
 from .api.serialize import artifact_json
 from .auth import check_session_csrf, request_actor
-from .errors import RegistryError
 from .services import artifacts as artifact_service
 from .services import packages as package_service
 
@@ -87,14 +85,6 @@ def create_blueprint(app: Flask, prefix: str) -> Blueprint:
         bp.add_url_rule(base + "/<mr_raw_path:path>", f"put_{kind}", put_file, methods=["PUT"],
                         merge_slashes=False)
 
-    @bp.errorhandler(RegistryError)
-    def registry_error(exc: RegistryError):
-        return error_response(exc.code, exc.message, exc.status, exc.fields)
-
-    @bp.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        status = exc.code or 500
-        return error_response(_HTTP_CODES.get(status, "error"), exc.description or exc.name, status)
-
+    register_json_errors(bp)
     return bp
 

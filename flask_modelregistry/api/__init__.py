@@ -45,6 +45,13 @@ def create_api_blueprint(app: Flask, prefix: str) -> Blueprint:
     def unknown(_rest: str):
         raise NotFound("no such API endpoint")
 
+    register_json_errors(bp)
+    return bp
+
+
+def register_json_errors(bp: Blueprint) -> None:
+    """Render the domain and HTTP errors of ``bp`` in the JSON API's shape (the package API too)."""
+
     @bp.errorhandler(RegistryError)
     def registry_error(exc: RegistryError):
         return error_response(exc.code, exc.message, exc.status, exc.fields)
@@ -53,5 +60,3 @@ def create_api_blueprint(app: Flask, prefix: str) -> Blueprint:
     def http_error(exc: HTTPException):
         status = exc.code or 500
         return error_response(_HTTP_CODES.get(status, "error"), exc.description or exc.name, status)
-
-    return bp

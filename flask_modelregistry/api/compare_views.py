@@ -16,9 +16,9 @@ from ..services import tracking
 from ..services import versions as version_service
 from . import compare_schemas as cs
 from .routing import json_body, query_args, route
+from .schemas import Dataset, Model
 from .serialize import models_json
 from .views import M, V
-from .schemas import Dataset, Model
 
 _comparison_schema = cs.Comparison()
 _evolution_schema = cs.Evolution()

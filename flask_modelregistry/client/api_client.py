@@ -69,6 +69,8 @@ def error_for(response: requests.Response, what: str) -> ClientError:
         message += ". Set MODEL_REGISTRY_TOKEN (or --token) to a valid token of the portal."
     elif status == 403:
         message += ". Your role or the token's scope does not allow this (writing needs the api scope)."
+    elif status == 413:
+        message += ". The file is above the registry's size limit per file; split it into parts."
     return ClientError(message, _STATUS_EXIT.get(status, EXIT_FAILED), status)
 
 
@@ -118,25 +120,33 @@ class RegistryClient:
 
     # -- models and versions ------------------------------------------------------------------
 
-    def find_model(self, project: str, name: str) -> dict[str, t.Any] | None:
-        """The model named exactly ``name`` (or with that numeric id), or None."""
+    def _find_exact(self, url: str, what: str, field: str, value: str) -> dict[str, t.Any] | None:
+        """The item of a searchable list whose ``field`` is exactly ``value`` (search matches parts)."""
         page = 1
         while True:
-            body = self.request("GET", f"{self.project_url(project)}/models", f"listing the models of {project}",
-                                params={"search": name, "per_page": 100, "page": page}).json()
+            body = self.request("GET", url, what, params={"search": value, "per_page": 100, "page": page}).json()
             for item in body["items"]:
-                if item["name"] == name:
+                if item[field] == value:
                     return item
             if page * body["per_page"] >= body["total"]:
-                break
+                return None
             page += 1
-        if name.isdigit():
-            try:
-                return self.request("GET", f"{self.project_url(project)}/models/{name}", f"model {name}").json()
-            except ClientError as exc:
-                if exc.status != 404:
-                    raise
+
+    def _by_id(self, url: str, what: str) -> dict[str, t.Any] | None:
+        try:
+            return self.request("GET", url, what).json()
+        except ClientError as exc:
+            if exc.status != 404:
+                raise
         return None
+
+    def find_model(self, project: str, name: str) -> dict[str, t.Any] | None:
+        """The model named exactly ``name`` (or with that numeric id), or None."""
+        url = f"{self.project_url(project)}/models"
+        found = self._find_exact(url, f"listing the models of {project}", "name", name)
+        if found is None and name.isdigit():
+            found = self._by_id(f"{url}/{name}", f"model {name}")
+        return found
 
     def create_model(self, project: str, name: str) -> dict[str, t.Any]:
         return self.request("POST", f"{self.project_url(project)}/models", f"creating model {name}",
@@ -145,23 +155,10 @@ class RegistryClient:
     def find_version(self, project: str, model: dict[str, t.Any], version: str) -> dict[str, t.Any] | None:
         """The version ``version`` (semantic version, or numeric id) of ``model``, or None."""
         url = f"{self.project_url(project)}/models/{model['id']}/versions"
-        page = 1
-        while True:
-            body = self.request("GET", url, f"listing the versions of {model['name']}",
-                                params={"search": version, "per_page": 100, "page": page}).json()
-            for item in body["items"]:
-                if item["version"] == version:
-                    return item
-            if page * body["per_page"] >= body["total"]:
-                break
-            page += 1
-        if version.isdigit():
-            try:
-                return self.request("GET", f"{url}/{version}", f"version {version}").json()
-            except ClientError as exc:
-                if exc.status != 404:
-                    raise
-        return None
+        found = self._find_exact(url, f"listing the versions of {model['name']}", "version", version)
+        if found is None and version.isdigit():
+            found = self._by_id(f"{url}/{version}", f"version {version}")
+        return found
 
     def create_version(self, project: str, model: dict[str, t.Any], version: str,
                        description: str = "") -> dict[str, t.Any]:

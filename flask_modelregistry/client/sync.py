@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from ..errors import BadRequest
 from ..paths import validate_artifact_path
-from .api_client import EXIT_AUTH, EXIT_NETWORK, EXIT_NOT_FOUND, ClientError, RegistryClient, RemoteFile, VersionRef
+from .api_client import EXIT_AUTH, EXIT_NETWORK, EXIT_NOT_FOUND, EXIT_USAGE, ClientError, RegistryClient, RemoteFile, VersionRef
 
 CHUNK = 1024 * 1024
 #: failures that stop a whole run: the next file would fail the same way
@@ -76,7 +76,7 @@ def package_path(*parts: str) -> str:
     try:
         return validate_artifact_path(joined)
     except BadRequest as exc:
-        raise ClientError(f"{joined!r} cannot be a file path in the registry: {exc.message}", 2) from None
+        raise ClientError(f"{joined!r} cannot be a file path in the registry: {exc.message}", EXIT_USAGE) from None
 
 
 def local_files(sources: t.Sequence[str], subfolder: str = "") -> list[LocalFile]:
@@ -98,10 +98,10 @@ def local_files(sources: t.Sequence[str], subfolder: str = "") -> list[LocalFile
                         rel = full.relative_to(root).as_posix()
                         found.append((full, package_path(subfolder, top, rel)))
         else:
-            raise ClientError(f"{source}: no such file or folder", 2)
+            raise ClientError(f"{source}: no such file or folder", EXIT_USAGE)
         for full, path in found:
             if path in files and files[path].source.resolve() != full.resolve():
-                raise ClientError(f"two files would be uploaded as {path}: {files[path].source} and {full}", 2)
+                raise ClientError(f"two files would be uploaded as {path}: {files[path].source} and {full}", EXIT_USAGE)
             files[path] = LocalFile(full, path, full.stat().st_size)
     return sorted(files.values(), key=lambda f: f.path)
 
@@ -186,7 +186,7 @@ def _target(dest: Path, path: str) -> Path:
     clean = package_path(path)
     target = (dest / clean).resolve()
     if dest.resolve() not in target.parents:
-        raise ClientError(f"refusing to write {path!r} outside {dest}", 2)
+        raise ClientError(f"refusing to write {path!r} outside {dest}", EXIT_USAGE)
     return target
 
 

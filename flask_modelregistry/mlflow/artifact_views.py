@@ -11,13 +11,9 @@ from __future__ import annotations
 from flask import Response, request
 
 from .. import transfer
-from ..errors import BadRequest, NotFound
-from ..models import Experiment
-from ..services import artifact_tree, experiments, logged_models, tracking
+from ..errors import NotFound
+from ..services import artifact_tree
 from ..services import artifacts as artifact_service
-from ..services.access import authorize
-from ..services.artifact_locations import join, parse_artifact_path
-from ..services.common import session
 from .errors import MlflowError
 from .protocol import actor, compact, ok, project
 from .routing import API3, ARTIFACTS, route
@@ -25,35 +21,16 @@ from .routing import API3, ARTIFACTS, route
 MULTIPART_OFF = "Multipart upload is not supported for the current artifact repository"
 
 
-def _locate(path: str, *, required: bool = True) -> tuple[str, str] | None:
-    """``(run id, path in the run)`` for an ``mlflow-artifacts`` path of this project."""
-    location = parse_artifact_path(path)
-    if location is None:
-        if required:
-            raise BadRequest(f"Invalid path: '{path}' is not inside a run's or logged model's artifacts")
-        return None
-    if location.model_id is not None:
-        model = logged_models.get_logged_model(project(), actor(), location.model_id)
-        experiment = session().get(Experiment, model.experiment_id)
-        if experiment is None or experiments.external_id(experiment) != location.experiment:
-            raise NotFound(f"No such artifact: '{path}'")
-        return model.run_id, join(model.artifact_path, location.path)
-    run = tracking.get_run(project(), actor(), location.run_id)
-    if experiments.external_id(run.experiment) != location.experiment:
-        raise NotFound(f"No such artifact: '{path}'")
-    return run.id, location.path
-
-
 @route(ARTIFACTS + "/artifacts/<path:artifact_path>", "PUT")
 def upload_artifact(artifact_path: str):
-    run_id, path = _locate(artifact_path)
+    run_id, path = artifact_tree.locate(project(), actor(), artifact_path)
     transfer.upload_from_request(project(), actor(), run_id, path, overwrite=True)
     return Response(status=200)
 
 
 @route(ARTIFACTS + "/artifacts/<path:artifact_path>", "GET")
 def download_artifact(artifact_path: str):
-    run_id, path = _locate(artifact_path)
+    run_id, path = artifact_tree.locate(project(), actor(), artifact_path)
     if not path:
         raise NotFound(f"No such artifact: '{artifact_path}'")
     artifact = artifact_service.get_artifact(project(), actor(), run_id, path)
@@ -62,7 +39,7 @@ def download_artifact(artifact_path: str):
 
 @route(ARTIFACTS + "/artifacts/<path:artifact_path>", "DELETE")
 def delete_artifact(artifact_path: str):
-    run_id, path = _locate(artifact_path)
+    run_id, path = artifact_tree.locate(project(), actor(), artifact_path)
     artifact_tree.delete_tree(project(), actor(), run_id, path)
     return ok()
 
@@ -70,12 +47,8 @@ def delete_artifact(artifact_path: str):
 @route(ARTIFACTS + "/artifacts", "GET")
 def list_artifacts():
     """One level of a folder; ``{}`` for a missing folder or a file."""
-    path = request.args.get("path", "")
-    if "\x00" in path:
-        raise BadRequest("Invalid path")
-    located = _locate(path, required=False)
+    located = artifact_tree.locate(project(), actor(), request.args.get("path", ""), required=False)
     if located is None:
-        authorize(project(), actor(), "read")  # even a listing of nothing needs read access
         return ok()
     run_id, folder = located
     entries = artifact_tree.list_folder(project(), actor(), run_id, folder)

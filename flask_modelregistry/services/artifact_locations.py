@@ -67,17 +67,14 @@ def experiment_artifact_location(experiment_id: str) -> str:
 def parse_artifact_path(raw: str) -> ArtifactLocation | None:
     """``<exp>/<run>/artifacts[/sub]`` or ``<exp>/models/<id>/artifacts[/sub]``; None for any
     other path (the root, an experiment's folder). Hostile sub-paths raise :class:`BadRequest`."""
-    text = raw.strip("/")
+    text = validate_artifact_path(raw, allow_empty=True)  # every segment, ids included
     if not text:
         return None
     parts = text.split("/")
     if len(parts) >= 4 and parts[1] == "models" and parts[3] == "artifacts":
-        sub = validate_artifact_path("/".join(parts[4:]), allow_empty=True)
-        return ArtifactLocation(parts[0], None, parts[2], sub)
+        return ArtifactLocation(parts[0], None, parts[2], "/".join(parts[4:]))
     if len(parts) >= 3 and parts[2] == "artifacts":
-        sub = validate_artifact_path("/".join(parts[3:]), allow_empty=True)
-        return ArtifactLocation(parts[0], parts[1], None, sub)
-    validate_artifact_path(text)  # a hostile path is refused even where nothing is stored
+        return ArtifactLocation(parts[0], parts[1], None, "/".join(parts[3:]))
     return None
 
 

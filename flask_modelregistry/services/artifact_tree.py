@@ -1,15 +1,17 @@
-"""A run's files seen as folders, as MLflow's artifact API shows them: one level at a time, and
-deleted a folder at a time."""
+"""A run's files seen as folders, as MLflow's artifact API shows them: found from an
+``mlflow-artifacts`` path, listed one level at a time, and deleted a folder at a time."""
 from __future__ import annotations
 
 import dataclasses
 
 import sqlalchemy as sa
 
-from ..models import Artifact
+from ..errors import BadRequest, NotFound
+from ..models import Artifact, Experiment
 from ..paths import validate_artifact_path
-from . import artifacts
+from . import artifacts, experiments, logged_models, tracking
 from .access import authorize
+from .artifact_locations import join, parse_artifact_path
 from .common import session
 from .identity import Actor
 
@@ -19,6 +21,28 @@ class Entry:
     name: str
     is_dir: bool
     size: int | None
+
+
+def locate(project: str, actor: Actor, raw: str, *, required: bool = True) -> tuple[str, str] | None:
+    """``(run id, path in the run)`` of an ``mlflow-artifacts`` path of ``project``: a run's
+    ``<exp>/<run>/artifacts/...`` or a logged model's ``<exp>/models/<id>/artifacts/...`` (kept
+    among its run's files). Another project's run or model is not found."""
+    authorize(project, actor, "read")  # even a path naming nothing needs read access
+    location = parse_artifact_path(raw)
+    if location is None:
+        if required:
+            raise BadRequest(f"Invalid path: '{raw}' is not inside a run's or logged model's artifacts")
+        return None
+    if location.model_id is not None:
+        model = logged_models.get_logged_model(project, actor, location.model_id)
+        experiment = session().get(Experiment, model.experiment_id)
+        if experiment is None or experiments.external_id(experiment) != location.experiment:
+            raise NotFound(f"No such artifact: '{raw}'")
+        return model.run_id, join(model.artifact_path, location.path)
+    run = tracking.get_run(project, actor, location.run_id)
+    if experiments.external_id(run.experiment) != location.experiment:
+        raise NotFound(f"No such artifact: '{raw}'")
+    return run.id, location.path
 
 
 def list_folder(project: str, actor: Actor, run_id: str, folder: str) -> list[Entry]:

@@ -23,31 +23,25 @@ def chunks(ids: t.Iterable[T], size: int = CHUNK) -> t.Iterator[list[T]]:
         yield items[start:start + size]
 
 
-def tags_by_model(model_ids: t.Sequence[int]) -> dict[int, dict[str, str]]:
-    out: dict[int, dict[str, str]] = {}
-    for chunk in chunks(model_ids):
-        for row in session().execute(sa.select(ModelTag.model_id, ModelTag.key, ModelTag.value)
-                                     .where(ModelTag.model_id.in_(chunk)).order_by(ModelTag.key)):
-            out.setdefault(row.model_id, {})[row.key] = row.value
+def _key_values(owner: t.Any, key: t.Any, value: t.Any, ids: t.Sequence[t.Any]) -> dict[t.Any, dict[str, str]]:
+    """``{owner id: {key: value}}`` from a tag table, ordered by key."""
+    out: dict[t.Any, dict[str, str]] = {}
+    for chunk in chunks(ids):
+        for row in session().execute(sa.select(owner, key, value).where(owner.in_(chunk)).order_by(key)):
+            out.setdefault(row[0], {})[row[1]] = row[2]
     return out
+
+
+def tags_by_model(model_ids: t.Sequence[int]) -> dict[int, dict[str, str]]:
+    return _key_values(ModelTag.model_id, ModelTag.key, ModelTag.value, model_ids)
 
 
 def tags_by_version(version_ids: t.Sequence[int]) -> dict[int, dict[str, str]]:
-    out: dict[int, dict[str, str]] = {}
-    for chunk in chunks(version_ids):
-        for row in session().execute(sa.select(VersionTag.version_id, VersionTag.key, VersionTag.value)
-                                     .where(VersionTag.version_id.in_(chunk)).order_by(VersionTag.key)):
-            out.setdefault(row.version_id, {})[row.key] = row.value
-    return out
+    return _key_values(VersionTag.version_id, VersionTag.key, VersionTag.value, version_ids)
 
 
 def tags_by_run(run_ids: t.Sequence[str]) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for chunk in chunks(run_ids):
-        for row in session().execute(sa.select(RunTag.run_id, RunTag.key, RunTag.value)
-                                     .where(RunTag.run_id.in_(chunk)).order_by(RunTag.key)):
-            out.setdefault(row.run_id, {})[row.key] = row.value
-    return out
+    return _key_values(RunTag.run_id, RunTag.key, RunTag.value, run_ids)
 
 
 def model_names(model_ids: t.Sequence[int]) -> dict[int, str]:

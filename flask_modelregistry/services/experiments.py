@@ -85,8 +85,8 @@ def set_experiment_tag(project: str, actor: Actor, experiment: Experiment, key: 
     tag = check_string_map({key: value}, "tags")
     experiment.tags = {**(experiment.tags or {}), **tag}
     experiment.updated_at = utcnow()
-    with write_transaction():
-        pass
+    with write_transaction() as s:
+        s.add(experiment)
 
 
 def list_experiments(project: str, actor: Actor) -> list[Experiment]:

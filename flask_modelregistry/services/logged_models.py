@@ -58,17 +58,20 @@ def create_logged_model(project: str, actor: Actor, experiment: Experiment, *, n
     tag_map = check_string_map(dict(tags or {}), "tags", value_max=8000)
     param_map = check_string_map(dict(params or {}), "params", value_max=8000)
     model_type = check_name(model_type, "model_type", required=False)
+    new_run = None
     if source_run_id:
         run = tracking.get_run(project, actor, source_run_id)
-    else:
-        run = Run(id=uuid.uuid4().hex, project=project, experiment_id=experiment.id, name=name,
-                  status="FINISHED", start_time=tracking.now_ms(), user_id=actor.user_id)
-        with write_transaction() as s:
-            s.add(run)
+    else:  # logged outside a run: it gets a run of its own, where its files are kept
+        run = new_run = Run(id=uuid.uuid4().hex, project=project, experiment_id=experiment.id, name=name,
+                            status="FINISHED", start_time=tracking.now_ms(), user_id=actor.user_id)
+    path = name if new_run is not None else _artifact_path(run.id, name, model_id)
     model = LoggedModel(id=model_id, project=project, experiment_id=run.experiment_id, run_id=run.id, name=name,
-                        artifact_path=_artifact_path(run.id, name, model_id), status="LOGGED_MODEL_PENDING",
-                        model_type=model_type, tags=tag_map, params=param_map)
+                        artifact_path=path, status="LOGGED_MODEL_PENDING", model_type=model_type,
+                        tags=tag_map, params=param_map)
     with write_transaction() as s:
+        if new_run is not None:
+            s.add(new_run)
+            s.flush()
         s.add(model)
         audit.record(project, actor, "logged_model.create", "logged_model", model_id, name, {"run_id": run.id})
     return model
@@ -82,8 +85,8 @@ def finalize(project: str, actor: Actor, model: LoggedModel, status: t.Any) -> L
         raise Invalid(f"Invalid logged model status: {status}", fields={"status": f"One of {', '.join(STATUSES)}."})
     model.status = status
     model.updated_at = utcnow()
-    with write_transaction():
-        pass
+    with write_transaction() as s:
+        s.add(model)
     return model
 
 
@@ -91,8 +94,8 @@ def set_tags(project: str, actor: Actor, model: LoggedModel, tags: t.Mapping[str
     authorize(project, actor, "write")
     model.tags = {**(model.tags or {}), **check_string_map(dict(tags), "tags", value_max=8000)}
     model.updated_at = utcnow()
-    with write_transaction():
-        pass
+    with write_transaction() as s:
+        s.add(model)
 
 
 def delete_tag(project: str, actor: Actor, model: LoggedModel, key: str) -> None:
@@ -101,16 +104,16 @@ def delete_tag(project: str, actor: Actor, model: LoggedModel, key: str) -> None
         raise NotFound(f"No tag with key '{key}' found for logged model '{model.id}'")
     model.tags = {k: v for k, v in model.tags.items() if k != key}
     model.updated_at = utcnow()
-    with write_transaction():
-        pass
+    with write_transaction() as s:
+        s.add(model)
 
 
 def log_params(project: str, actor: Actor, model: LoggedModel, params: t.Mapping[str, t.Any]) -> None:
     authorize(project, actor, "write")
     model.params = {**(model.params or {}), **check_string_map(dict(params), "params", value_max=8000)}
     model.updated_at = utcnow()
-    with write_transaction():
-        pass
+    with write_transaction() as s:
+        s.add(model)
 
 
 def delete_logged_model(project: str, actor: Actor, model: LoggedModel) -> None:

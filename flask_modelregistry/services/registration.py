@@ -29,7 +29,7 @@ from .access import authorize
 from .artifact_locations import ModelSource, join, parse_source, run_artifact_uri
 from .batches import latest_by_stage
 from .common import check_string_map, check_text, session, write_transaction
-from .experiments import external_id, get_experiment
+from .experiments import external_id
 from .identity import Actor
 
 VERSION_TAGS = ("model_registry.version", "gitlab.version")
@@ -84,11 +84,11 @@ def _origin(project: str, actor: Actor, parsed: ModelSource, run_id: str | None,
     from .logged_models import get_logged_model
 
     if parsed.kind == "run" or (parsed.kind == "artifacts" and parsed.run_id):
-        if parsed.location is not None:
-            get_experiment(project, actor, parsed.location.experiment)
         if run_id and run_id != parsed.run_id:
             raise BadRequest(f"run_id {run_id} does not match the run of the source ({parsed.run_id})")
         run = tracking.get_run(project, actor, parsed.run_id)
+        if parsed.location is not None and external_id(run.experiment) != parsed.location.experiment:
+            raise NotFound(f"Run with id={run.id} not found in experiment {parsed.location.experiment}")
         return Origin(run.id, parsed.path, logged_model_id)
     if parsed.kind in ("logged_model", "artifacts"):
         lm = get_logged_model(project, actor, parsed.model_id)
@@ -101,6 +101,8 @@ def _origin(project: str, actor: Actor, parsed: ModelSource, run_id: str | None,
             source = aliases.version_by_alias(project, actor, source_model, parsed.alias)
         elif parsed.version_ref and parsed.version_ref.lower() == "latest":
             source = _latest(source_model)
+        elif parsed.version_ref and parsed.version_ref.lower() in (s.lower() for s in versions.STAGES):
+            source = _latest(source_model, check_stage(parsed.version_ref))
         else:
             source = find_version_ref(project, actor, source_model, parsed.version_ref)
         return Origin(source.run_id, join(download_path(source), parsed.path), source.logged_model_id)
@@ -112,10 +114,11 @@ def _origin(project: str, actor: Actor, parsed: ModelSource, run_id: str | None,
     return Origin()
 
 
-def _latest(model: RegisteredModel) -> ModelVersion:
-    found = latest_by_stage([model.id]).get(model.id, [])
+def _latest(model: RegisteredModel, stage: str | None = None) -> ModelVersion:
+    """What ``models:/NAME/latest`` (or ``models:/NAME/<stage>``) names."""
+    found = latest_by_stage([model.id], [stage] if stage else None).get(model.id, [])
     if not found:
-        raise NotFound(f"No versions of model with name '{model.name}' found")
+        raise NotFound(f"No versions of model with name '{model.name}'{f' and stage {stage}' if stage else ''} found")
     return max(found, key=lambda v: v.number)
 
 
@@ -223,12 +226,13 @@ def check_stage(stage: t.Any) -> str:
 def latest_versions(project: str, actor: Actor, model: RegisteredModel,
                     stages: t.Sequence[t.Any] | None = None) -> list[ModelVersion]:
     """The latest version (highest semantic version, releases first) in each stage asked for, or
-    in every stage; ``models:/NAME/latest`` loads the highest-numbered of these."""
+    in every stage; ``models:/NAME/latest`` loads the highest-numbered of these. A semantic
+    version among ``stages`` names that version: the client sends ``models:/NAME/1.2.0`` so,
+    taking what is not a number for a stage."""
     authorize(project, actor, "read")
     wanted, exact = [], []
     for stage in stages or []:
-        if _is_semver(stage) and str(stage).lower() not in (s.lower() for s in versions.STAGES):
-            # models:/NAME/1.2.0 reaches here: the client takes what is not a number for a stage
+        if _is_semver(stage):
             exact.append(versions.find_version(project, actor, model, stage))
         else:
             wanted.append(check_stage(stage))

@@ -23,16 +23,21 @@ VERSIONS_DEFAULT, VERSIONS_MAX = 10_000, 200_000
 SEMVER_TAGS = ("model_registry.version", "gitlab.version")
 
 
-def _model_spec() -> SearchSpec:
+def _tag_conditions(tag: t.Any, owner_key: t.Any, owner_id: t.Any) -> dict[str, t.Any]:
+    """``tag_condition`` and ``tag_missing`` of a spec, as EXISTS subqueries on a tag table."""
     def has_tag(key: str, matches: t.Callable[[t.Any], t.Any]) -> t.Any:
-        return sa.exists().where(ModelTag.model_id == RegisteredModel.id, ModelTag.key == key, matches(ModelTag.value))
+        return sa.exists().where(owner_key == owner_id, tag.key == key, matches(tag.value))
 
     def lacks_tag(key: str) -> t.Any:
-        return ~sa.exists().where(ModelTag.model_id == RegisteredModel.id, ModelTag.key == key)
+        return ~sa.exists().where(owner_key == owner_id, tag.key == key)
 
+    return {"tag_condition": has_tag, "tag_missing": lacks_tag}
+
+
+def _model_spec() -> SearchSpec:
     return SearchSpec(
         attributes={"name": Attribute(RegisteredModel.name)},
-        tag_condition=has_tag, tag_missing=lacks_tag,
+        **_tag_conditions(ModelTag, ModelTag.model_id, RegisteredModel.id),
         order_keys={"name": RegisteredModel.name, "timestamp": RegisteredModel.updated_at,
                     "last_updated_timestamp": RegisteredModel.updated_at,
                     "creation_timestamp": RegisteredModel.created_at},
@@ -40,20 +45,13 @@ def _model_spec() -> SearchSpec:
 
 
 def _version_spec() -> SearchSpec:
-    def has_tag(key: str, matches: t.Callable[[t.Any], t.Any]) -> t.Any:
-        return sa.exists().where(VersionTag.version_id == ModelVersion.id, VersionTag.key == key,
-                                 matches(VersionTag.value))
-
-    def lacks_tag(key: str) -> t.Any:
-        return ~sa.exists().where(VersionTag.version_id == ModelVersion.id, VersionTag.key == key)
-
     semver = [ModelVersion.semver_major, ModelVersion.semver_minor, ModelVersion.semver_patch, ModelVersion.semver_key]
     return SearchSpec(
         attributes={"name": Attribute(RegisteredModel.name),
                     "version_number": Attribute(ModelVersion.number, numeric=True, ops=NUMBER_OPS),
                     "run_id": Attribute(ModelVersion.run_id),
                     "source_path": Attribute(ModelVersion.source)},
-        tag_condition=has_tag, tag_missing=lacks_tag,
+        **_tag_conditions(VersionTag, VersionTag.version_id, ModelVersion.id),
         tag_columns={key: ModelVersion.version for key in SEMVER_TAGS},
         order_keys={"name": RegisteredModel.name, "version_number": ModelVersion.number,
                     "creation_timestamp": ModelVersion.created_at,

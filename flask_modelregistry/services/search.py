@@ -94,6 +94,10 @@ def _unquote(token: str) -> str:
     return token[1:-1].replace(quote * 2, quote)
 
 
+def _numeric(raw: str) -> int | float:
+    return float(raw) if "." in raw else int(raw)
+
+
 def _split_identifier(ident: str) -> tuple[str, str]:
     entity, dot, key = ident.partition(".")
     if not dot:
@@ -147,7 +151,7 @@ def parse_filter(text: str | None) -> list[Clause]:
                 kind, raw = take()
                 if kind not in ("string", "number"):
                     raise BadRequest(f"Invalid value '{raw}' in list")
-                values.append(_unquote(raw) if kind == "string" else raw)
+                values.append(_unquote(raw) if kind == "string" else _numeric(raw))
                 kind, raw = take()
                 if (kind, raw) == ("punct", ")"):
                     break
@@ -159,7 +163,7 @@ def parse_filter(text: str | None) -> list[Clause]:
             if kind == "string":
                 value = _unquote(raw)
             elif kind == "number":
-                value = raw
+                value = _numeric(raw)
             else:
                 raise BadRequest(f"Expected a quoted string value for {key} (e.g. 'my-value'). Got value {raw}")
         clauses.append(Clause(entity, key, op, value))
@@ -208,6 +212,13 @@ def _number(key: str, value: t.Any) -> int:
     return number
 
 
+def _require_strings(clause: Clause) -> None:
+    values = clause.value if isinstance(clause.value, tuple) else (clause.value,)
+    if any(not isinstance(v, str) for v in values):
+        raise BadRequest(f"Expected a quoted string value for '{clause.key}' (e.g. 'my-value'). Got value "
+                         f"{clause.value}")
+
+
 def conditions(spec: SearchSpec, clauses: t.Sequence[Clause]) -> list[t.Any]:
     """SQL conditions for parsed clauses, checked against what ``spec`` accepts."""
     out = []
@@ -222,12 +233,15 @@ def conditions(spec: SearchSpec, clauses: t.Sequence[Clause]) -> list[t.Any]:
             value = c.value
             if attribute.numeric:
                 value = tuple(_number(c.key, v) for v in value) if isinstance(value, tuple) else _number(c.key, value)
+            else:
+                _require_strings(c)
             out.append(compare(attribute.column, c.op, value))
             continue
         if c.op not in TAG_OPS:
             raise BadRequest(f"Invalid comparator '{c.op}' for tags; use one of {', '.join(TAG_OPS)}")
         if spec.tag_condition is None:
             raise BadRequest("This search does not support tags")
+        _require_strings(c)
         if c.key in spec.tag_columns:
             out.append(compare(spec.tag_columns[c.key], c.op, c.value))
             continue

@@ -2,10 +2,10 @@
 
 They need the system Chromium (``apt-get install chromium``); Playwright's own browser downloads
 are never used. Without Chromium they are skipped with a plain message, also shown in the report
-header (call :func:`chromium_report_header` from a root conftest to see it in full runs)."""
+header (:func:`.chromium.chromium_report_header`; pytest asks only the root conftest for its header
+in a full run)."""
 from __future__ import annotations
 
-import shutil
 import typing as t
 from pathlib import Path
 
@@ -14,15 +14,9 @@ import sqlalchemy as sa
 
 from ..pages.conftest import Seeded, actor_of, seeded  # noqa: F401  (the same demo model as the page tests)
 from ..support import PROJECT
+from .chromium import CHROMIUM, CHROMIUM_ARGS, SKIP_MESSAGE, chromium_report_header
 
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-SKIP_MESSAGE = "browser tests skipped: no chromium on PATH (install Debian's chromium package)"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-
-def chromium_report_header() -> str:
-    return f"browser tests: chromium at {CHROMIUM}" if CHROMIUM else SKIP_MESSAGE
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

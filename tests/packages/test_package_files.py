@@ -88,6 +88,9 @@ def test_a_version_is_also_named_by_its_package_name(client, rita, package):
     assert client.get(f"{package.files}/model/MLmodel", headers=rita.headers).data == b"flavors: {}\n"
     assert client.get(f"{package.files_by_name}/model/MLmodel", headers=rita.headers).data == b"flavors: {}\n"
     assert client.get(package.files_by_name, headers=rita.headers).json["version_id"] == package.version_id
+    # a folder named "files" is still a folder of the version named by id
+    assert client.put(f"{package.files}/files/x.bin", data=b"x", headers=rita.headers).status_code == 201
+    assert client.get(f"{package.files_by_name}/files/x.bin", headers=rita.headers).data == b"x"
     for url in (f"{PROJECT_API}/packages/ml_models/fraud-detector/9.9.9/files/model/MLmodel",
                 f"{PROJECT_API}/packages/ml_models/no-such-model/1.2.0/files",
                 f"{PROJECT_API}/packages/ml_models/987654/files/model/MLmodel",

@@ -142,3 +142,20 @@ def test_the_performance_tab_has_a_table_by_step_and_a_chart_per_metric(seeded, 
     assert "accuracy at step 2: 0.86" in page and "loss at step 0: 0.61" in page
     empty = signed_in("gus").get(seeded.version_url(seeded.v2) + "?tab=performance").data.decode()
     assert "No metrics logged." in empty and "No parameters logged." in empty
+
+
+def test_a_long_training_run_shows_its_last_steps_and_a_thinned_chart(app, seeded, signed_in):
+    from flask_modelregistry.services import registered_models, tracking, versions
+
+    with app.app_context():
+        rita = actor_of("rita")
+        model = registered_models.get_model(PROJECT, rita, seeded.model_id)
+        run = versions.get_version(PROJECT, rita, model, seeded.v2).run
+        tracking.log_metrics(PROJECT, rita, run, [{"key": "loss", "value": 1 / (step + 1), "step": step}
+                                                  for step in range(1000)])
+    page = signed_in("rita").get(seeded.version_url(seeded.v2) + "?tab=performance").data.decode()
+    steps = re.findall(r'<tr><th scope="row" class="mr-num">(\d+)</th>', page)
+    assert steps[0] == "900" and steps[-1] == "999" and len(steps) == 100
+    assert "Showing the last 100 of 1000 steps" in page
+    assert page.count('<g class="mr-chart-point">') == 400
+    assert "loss at step 0: 1" in page and "loss at step 999: 0.001" in page

@@ -112,6 +112,9 @@
       errors.appendChild(p);
       errors.hidden = false;
     }
+    window.addEventListener("beforeunload", function (event) {
+      if (form.getAttribute("aria-busy") === "true") { event.preventDefault(); event.returnValue = ""; }
+    });
     function fail(firstInput) {
       submit.disabled = false;
       form.removeAttribute("aria-busy");
@@ -165,11 +168,16 @@
         var created_version = created.data;
         var pageUrl = form.getAttribute("data-model-url") + "/versions/" + created_version.id;
         var apiUrl = versionsUrl + "/" + created_version.id;
-        if (!files.length) { window.location.assign(pageUrl); return; }
+        if (!files.length) { form.removeAttribute("aria-busy"); window.location.assign(pageUrl); return; }
         status.textContent = "Uploading " + files.length + " file" + (files.length === 1 ? "" : "s") + "…";
         return uploadAll(files, folder.folder, apiUrl + "/artifacts", list, maxSize).then(function (results) {
           var failed = results.filter(function (r) { return !r.ok; });
-          if (!failed.length) { status.textContent = "Done."; window.location.assign(pageUrl); return; }
+          if (!failed.length) {
+            status.textContent = "Done.";
+            form.removeAttribute("aria-busy");
+            window.location.assign(pageUrl);
+            return;
+          }
           status.textContent = "Removing the incomplete version…";
           return jsonRequest("DELETE", apiUrl).then(function () {
             list.list.querySelectorAll("li[data-state=done] .mr-upload-status").forEach(function (el) {
