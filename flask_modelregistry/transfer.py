@@ -12,6 +12,7 @@ from urllib.parse import quote
 from flask import Response, redirect, request
 
 from .config import config_value
+from .errors import TooLarge
 from .extension import current_state
 from .models import Artifact
 from .services import artifacts as artifact_service
@@ -19,8 +20,11 @@ from .services.identity import Actor
 
 
 def upload_from_request(project: str, actor: Actor, run_id: str, path: str, *, overwrite: bool = False) -> Artifact:
-    request.max_content_length = int(config_value("MAX_FILE_SIZE"))
+    limit = int(config_value("MAX_FILE_SIZE"))
     length = request.content_length
+    if length is not None and length > limit:  # say so before Werkzeug's generic 413 does
+        raise TooLarge(f"the file is {length} bytes, larger than the limit of {limit} bytes; split it")
+    request.max_content_length = limit
     return artifact_service.upload_artifact(
         project, actor, run_id, path, request.stream, content_length=length,
         content_type=request.headers.get("Content-Type"), overwrite=overwrite)

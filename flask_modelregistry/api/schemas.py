@@ -23,8 +23,10 @@ class Error(_Base):
 
 class Metric(_Base):
     key = fields.String(required=True, validate=validate.Length(min=1, max=250))
-    value = fields.Float(required=True, allow_nan=True)
+    value = fields.Float(required=True, allow_nan=True, allow_none=True,
+                         metadata={"description": "null when the logged value was NaN (see is_nan)"})
     step = fields.Integer(load_default=0)
+    is_nan = fields.Boolean(dump_only=True)
     timestamp = fields.Integer(load_default=None, allow_none=True,
                                metadata={"description": "Milliseconds since the epoch; defaults to now."})
 

@@ -76,7 +76,7 @@ def versions_json(model: RegisteredModel, items: t.Sequence[VersionDetails]) -> 
             "created_by": v.created_by_name, "stage": v.stage, "run_id": v.run_id, "source": v.source,
             "parent_version_id": v.parent_version_id, "package_name": f"{model.name}/{v.version}",
             "aliases": alias_rows.get(v.id, []),
-            "metrics": [{"key": m.key, "value": m.value, "step": m.step, "timestamp": m.timestamp} for m in d.metrics],
+            "metrics": [metric_json(m) for m in d.metrics],
             "params": d.params, "metadata": d.metadata, "artifact_count": d.artifact_count,
             "ci_job": ci_job(d.run_tags),
             "datasets": [{"name": x.name, "uri": x.uri, "digest": x.digest, "role": x.role,
@@ -88,3 +88,10 @@ def versions_json(model: RegisteredModel, items: t.Sequence[VersionDetails]) -> 
 def artifact_json(a: Artifact) -> dict[str, t.Any]:
     return _artifact_schema.dump({"path": a.path, "size": a.size, "sha256": a.sha256, "content_type": a.content_type,
                                   "created_at": a.created_at, "created_by": a.created_by_name})
+
+
+def metric_json(m: t.Any) -> dict[str, t.Any]:
+    """NaN is not JSON: it goes out as ``null`` with ``is_nan`` set."""
+    nan = m.value != m.value
+    return {"key": m.key, "value": None if nan else m.value, "step": m.step, "timestamp": m.timestamp,
+            "is_nan": nan}

@@ -15,7 +15,7 @@ from ..services import versions as version_service
 from ..services.access import authorize
 from . import schemas
 from .routing import json_body, query_args, route
-from .serialize import artifact_json, models_json, versions_json
+from .serialize import metric_json, artifact_json, models_json, versions_json
 
 P = "/projects/<string:project>"
 M = P + "/models/<int:model_id>"
@@ -165,8 +165,7 @@ def log_metrics(project: str, model_id: int, version_id: int):
 def metric_history(project: str, model_id: int, version_id: int):
     _m, version = _version(project, model_id, version_id)
     history = tracking.metric_history(project, request_actor(), version.run)
-    return jsonify({"items": [{"key": m.key, "value": m.value, "step": m.step, "timestamp": m.timestamp}
-                              for _k, m in history]})
+    return jsonify({"items": [metric_json(m) for _k, m in history]})
 
 
 @route(V + "/params", "PUT", summary="Replace the parameters", tag="versions", body=schemas.StringMap,

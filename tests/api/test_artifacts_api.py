@@ -104,6 +104,7 @@ def test_size_limit_is_413_and_keeps_nothing(app, client, rita, version):
     base, _m, _v = version
     r = client.put(f"{base}/artifacts/big.bin", data=b"x" * 1001, headers=rita.headers)
     assert r.status_code == 413 and r.json["error"]["code"] == "too_large"
+    assert "limit of 1000 bytes" in r.json["error"]["message"]
     assert client.get(f"{base}/artifacts", headers=rita.headers).json["items"] == []
     assert _stored_keys(app) == []
     assert client.put(f"{base}/artifacts/ok.bin", data=b"x" * 1000, headers=rita.headers).status_code == 201

@@ -103,3 +103,19 @@ def test_parent_version_and_delete(client, rita, model):
     other = client.post(f"{P}/models", json={"name": "other"}, headers=rita.headers).json
     # a version is only reachable under its own model
     assert client.get(f"{P}/models/{other['id']}/versions/{b['id']}", headers=rita.headers).status_code == 404
+
+
+def test_nan_metrics_are_valid_json(client, rita, model):
+    import json
+
+    v = _version(client, rita, model, version="1.0.0", metrics=[{"key": "loss", "value": "NaN"},
+                                                               {"key": "acc", "value": 0.5}]).json
+    base = f"{P}/models/{model['id']}/versions/{v['id']}"
+    for url in (base, f"{base}/metrics"):
+        raw = client.get(url, headers=rita.headers).data.decode()
+        assert "NaN" not in raw
+        data = json.loads(raw)
+    metrics = {m["key"]: m for m in json.loads(client.get(base, headers=rita.headers).data)["metrics"]}
+    assert metrics["loss"]["value"] is None and metrics["loss"]["is_nan"] is True
+    assert metrics["acc"] == {**metrics["acc"], "value": 0.5, "is_nan": False}
+    assert data["items"]
