@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ..pages.conftest import Seeded, actor_of, seeded  # noqa: F401  (the same demo model as the page tests)
+from ..pages.conftest import seeded  # noqa: F401  (a fixture: the same demo model as the page tests)
 from ..support import PROJECT
 from .chromium import CHROMIUM, CHROMIUM_ARGS, SKIP_MESSAGE, chromium_report_header
 
