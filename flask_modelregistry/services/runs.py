@@ -11,8 +11,8 @@ import typing as t
 
 import sqlalchemy as sa
 
-from ..errors import Invalid
-from ..models import Experiment, Run, RunTag, utcnow
+from ..errors import Invalid, NotFound
+from ..models import Experiment, Run, RunTag
 from . import ci, tracking
 from .access import authorize
 from .common import check_name, check_string_map, write_transaction
@@ -61,7 +61,7 @@ def update_run(project: str, actor: Actor, run: Run, *, status: t.Any = None, en
         run.name = check_name(name, "run_name")
         tracking.set_run_tags(run.id, {"mlflow.runName": run.name})
     with write_transaction():
-        _touch(run)
+        tracking._touch_version(run.id)
     return run
 
 
@@ -74,7 +74,7 @@ def set_tags(project: str, actor: Actor, run: Run, tags: t.Mapping[str, t.Any]) 
         tracking.set_run_tags(run.id, tag_map)
         if "mlflow.runName" in tag_map:
             run.name = check_name(tag_map["mlflow.runName"], "run_name")
-        _touch(run)
+        tracking._touch_version(run.id)
     return tag_map
 
 
@@ -85,9 +85,8 @@ def delete_tag(project: str, actor: Actor, run: Run, key: t.Any) -> None:
     with write_transaction() as s:
         deleted = s.execute(sa.delete(RunTag).where(RunTag.run_id == run.id, RunTag.key == key))
         if not deleted.rowcount:
-            from ..errors import NotFound
             raise NotFound(f"No tag with name: {key} in run with id {run.id}")
-        _touch(run)
+        tracking._touch_version(run.id)
 
 
 def log_batch(project: str, actor: Actor, run: Run, *, metrics: t.Any = (), params: t.Any = None,
@@ -138,12 +137,6 @@ def log_inputs(project: str, actor: Actor, run: Run, datasets: t.Sequence[t.Mapp
         }, f"datasets[{i}]"))
     with write_transaction():
         tracking.add_datasets(run.id, rows)
-        _touch(run)
+        tracking._touch_version(run.id)
     return len(rows)
 
-
-def _touch(run: Run) -> None:
-    from ..models import ModelVersion
-    from .common import session
-
-    session().execute(sa.update(ModelVersion).where(ModelVersion.run_id == run.id).values(updated_at=utcnow()))
