@@ -22,7 +22,9 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    lines = [f"model registry database backends: {', '.join(BACKENDS)}"]
+    from .browser.chromium import chromium_report_header
+
+    lines = [f"model registry database backends: {', '.join(BACKENDS)}", chromium_report_header()]
     if not PG_URL:
         lines.append("MODEL_REGISTRY_TEST_POSTGRES_URL is not set: PostgreSQL runs are skipped")
     return lines
