@@ -22,7 +22,6 @@ from .auth import check_session_csrf, request_actor
 from .services import artifacts as artifact_service
 from .services import packages as package_service
 
-TOKEN_AUTHENTICATED = True
 _TRUE = ("1", "true", "yes")
 
 

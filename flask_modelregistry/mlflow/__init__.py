@@ -21,9 +21,6 @@ from . import artifact_views, logged_model_views, registry_views, tracking_views
 from .errors import MlflowError, register_error_handlers
 from .routing import ROUTES
 
-#: token-authenticated: ``mounting`` exempts this blueprint from the host's CSRF protection
-#: (session-authenticated writes still need the CSRF header, checked below)
-TOKEN_AUTHENTICATED = True
 TRACKING_PATH = "/api/v1/projects/<project>/ml/mlflow"
 
 

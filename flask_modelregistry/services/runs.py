@@ -61,7 +61,7 @@ def update_run(project: str, actor: Actor, run: Run, *, status: t.Any = None, en
         run.name = check_name(name, "run_name")
         tracking.set_run_tags(run.id, {"mlflow.runName": run.name})
     with write_transaction():
-        tracking._touch_version(run.id)
+        tracking.touch_version(run.id)
     return run
 
 
@@ -74,7 +74,7 @@ def set_tags(project: str, actor: Actor, run: Run, tags: t.Mapping[str, t.Any]) 
         tracking.set_run_tags(run.id, tag_map)
         if "mlflow.runName" in tag_map:
             run.name = check_name(tag_map["mlflow.runName"], "run_name")
-        tracking._touch_version(run.id)
+        tracking.touch_version(run.id)
     return tag_map
 
 
@@ -86,7 +86,7 @@ def delete_tag(project: str, actor: Actor, run: Run, key: t.Any) -> None:
         deleted = s.execute(sa.delete(RunTag).where(RunTag.run_id == run.id, RunTag.key == key))
         if not deleted.rowcount:
             raise NotFound(f"No tag with name: {key} in run with id {run.id}")
-        tracking._touch_version(run.id)
+        tracking.touch_version(run.id)
 
 
 def log_batch(project: str, actor: Actor, run: Run, *, metrics: t.Any = (), params: t.Any = None,
@@ -137,6 +137,6 @@ def log_inputs(project: str, actor: Actor, run: Run, datasets: t.Sequence[t.Mapp
         }, f"datasets[{i}]"))
     with write_transaction():
         tracking.add_datasets(run.id, rows)
-        tracking._touch_version(run.id)
+        tracking.touch_version(run.id)
     return len(rows)
 

@@ -155,7 +155,7 @@ def log_metrics(project: str, actor: Actor, run: Run, metrics: t.Any) -> int:
     rows = check_metrics(metrics)
     with write_transaction():
         add_metrics(run.id, rows)
-        _touch_version(run.id)
+        touch_version(run.id)
     return len(rows)
 
 
@@ -164,7 +164,7 @@ def log_params(project: str, actor: Actor, run: Run, params: t.Any, *, replace: 
     param_map = check_string_map(params, "params", value_max=6000)
     with write_transaction():
         add_params(run.id, param_map, replace=replace)
-        _touch_version(run.id)
+        touch_version(run.id)
         if replace:
             audit.record(project, actor, "run.params", "run", run.id, run.name, {"keys": sorted(param_map)})
     return param_map
@@ -180,7 +180,7 @@ def log_batch(project: str, actor: Actor, run: Run, *, metrics: t.Any = (), para
         add_params(run.id, param_map, replace=False)
         add_metrics(run.id, rows)
         set_run_tags(run.id, tag_map)
-        _touch_version(run.id)
+        touch_version(run.id)
 
 
 def metric_history(project: str, actor: Actor, run: Run, key: str | None = None) -> list[tuple[str, MetricValue]]:
@@ -248,9 +248,10 @@ def replace_datasets(project: str, actor: Actor, run: Run, datasets: t.Any) -> l
         s.execute(sa.delete(RunDataset).where(RunDataset.run_id == run.id))
         s.flush()
         add_datasets(run.id, rows)
-        _touch_version(run.id)
+        touch_version(run.id)
     return datasets_of([run.id]).get(run.id, [])
 
 
-def _touch_version(run_id: str) -> None:
+def touch_version(run_id: str) -> None:
+    """Mark the version that owns this run as changed now."""
     session().execute(sa.update(ModelVersion).where(ModelVersion.run_id == run_id).values(updated_at=utcnow()))
