@@ -38,6 +38,10 @@ class Series:
     points: t.Sequence[Point]
     #: a CSS colour; by default the next one of :data:`PALETTE`
     color: str | None = None
+    #: the points' mark: ``"dot"`` (filled) or ``"ring"`` (hollow), so series differ by more than colour
+    marker: str = "dot"
+    #: False draws the points alone, without a line joining them
+    line: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -215,7 +219,10 @@ def _legend(plotted: list[tuple[Series, list[Point]]], width: int) -> str:
     x = 62.0
     for index, (s, _points) in enumerate(plotted):
         color = s.color or PALETTE[index % len(PALETTE)]
-        out.append(f'<rect x="{x:.1f}" y="6" width="10" height="10" rx="2" fill="{escape(color)}"/>')
+        if s.marker == "ring":
+            out.append(f'<circle cx="{x + 5:.1f}" cy="11" r="4" fill="#fff" stroke="{escape(color)}" stroke-width="2"/>')
+        else:
+            out.append(f'<rect x="{x:.1f}" y="6" width="10" height="10" rx="2" fill="{escape(color)}"/>')
         out.append(f'<text x="{x + 14:.1f}" y="15" class="mr-chart-tick" fill="#3a383f">{escape(s.name)}</text>')
         x += 28 + 7 * len(s.name)
         if x > width - 40:
@@ -229,15 +236,20 @@ def _line(frame: _Frame, s: Series, points: list[Point], color: str, x_label: st
         return ""
     ordered = sorted(points, key=lambda p: p.x)
     coords = " ".join(f"{frame.sx(p.x):.1f},{frame.sy(p.y):.1f}" for p in ordered)
-    out = [f'<g class="mr-chart-series" data-series="{escape(s.name)}">',
-           f'<polyline fill="none" stroke="{escape(color)}" stroke-width="2" points="{coords}"/>']
+    out = [f'<g class="mr-chart-series" data-series="{escape(s.name)}">']
+    if s.line:
+        out.append(f'<polyline fill="none" stroke="{escape(color)}" stroke-width="2" points="{coords}"/>')
     radius, hit, ring = (3.5, 9, 1.5) if len(ordered) <= 60 else (1.8, 5, 0)
+    if s.marker == "ring":
+        fill, stroke, ring, radius = "#fff", color, 2, radius + .5
+    else:
+        fill, stroke = color, "#fff"
     for p in ordered:
         label = p.title or f"{x_label} {format_number(p.x)}: {format_number(p.y)}"
         cx, cy = frame.sx(p.x), frame.sy(p.y)
         out.append(f'<g class="mr-chart-point"><title>{escape(label)}</title>'
                    f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{hit}" fill="transparent"/>'
-                   f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius}" fill="{escape(color)}" stroke="#fff"'
+                   f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius}" fill="{escape(fill)}" stroke="{escape(stroke)}"'
                    f' stroke-width="{ring}"/></g>')
     out.append("</g>")
     return "".join(out)

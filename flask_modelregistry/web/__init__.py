@@ -17,7 +17,7 @@ from ..resources import templates_dir
 from . import context, errors
 
 #: Page modules of this package, each with ``register(bp)``.
-PAGE_MODULES: list[str] = ["models", "versions", "artifacts", "settings"]
+PAGE_MODULES: list[str] = ["models", "versions", "artifacts", "settings", "compare"]
 
 STATIC_URL_PATH = "/-/model-registry/static"
 

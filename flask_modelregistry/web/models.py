@@ -8,13 +8,15 @@ from ..errors import RegistryError
 from ..services import registered_models as model_service
 from ..services import versions as version_service
 from . import links
+from .compare import goal_form
 from .context import access, actor, render_page
+from .evolution_charts import evolution_panel
 from .forms import (MODEL_SORTS, ORDERS, ConfirmForm, ModelEditForm, ModelFilterForm, ModelForm, VersionFilterForm,
                     show_service_error, submitted_and_valid)
 
 P = "/projects/<string:project>"
 M = P + "/models/<int:model_id>"
-MODEL_TABS = ("card", "versions")
+MODEL_TABS = ("card", "versions", "performance")
 
 
 def page_number() -> int:
@@ -67,9 +69,12 @@ def model(project: str, model_id: int):
     search = (filter_form.search.data or "").strip()[:255]
     versions = version_service.list_versions(project, who, registered, search=search or None,
                                              page=page_number())
+    # the charts are drawn only when their tab is open; the tab is a plain link otherwise
+    evolution = evolution_panel(project, who, registered, request.args) if tab == "performance" else None
     return render_page("model_registry/models/show.html", project, project_access, model=registered,
                        summary=summary, tab=tab, versions=versions, filter_form=filter_form, search=search,
-                       tracking_uri=links.tracking_uri(project))
+                       tracking_uri=links.tracking_uri(project), evolution=evolution,
+                       goal_form=goal_form if project_access.can_write else None)
 
 
 def edit_model(project: str, model_id: int):
