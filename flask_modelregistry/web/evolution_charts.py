@@ -72,7 +72,9 @@ def evolution_chart(series: evolution_service.MetricSeries, order: str, index: i
     for position, p in enumerate(plotted):
         point = Point(position, t.cast(float, p.value), _point_title(series.key, p, series.best_version_id))
         (prereleases if p.is_prerelease else releases).append(point)
-    lines = [Series("releases" if prereleases else series.key, releases)]
+    lines = []
+    if releases:
+        lines.append(Series("releases" if prereleases else series.key, releases))
     if prereleases:
         lines.append(Series("prereleases", prereleases, color=PRERELEASE_COLOR, marker="ring", line=False))
     by = "in semantic version order" if order == "version" else "by creation date"
