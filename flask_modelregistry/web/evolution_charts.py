@@ -19,7 +19,6 @@ from .context import full_datetime
 DEFAULT_CHARTS = 8
 #: the most charts one page draws
 MAX_CHARTS = 12
-ORDER_LABELS = {"version": "Semantic version", "created_at": "Creation date"}
 PRERELEASE_COLOR = "#9e5400"
 
 

@@ -87,4 +87,14 @@ def test_a_reporter_compares_the_three_versions_and_sets_a_goal(open_as, demo_mo
     screenshot(page, "compare-04-performance-tab")
     page.get_by_role("link", name="Creation date").click()
     expect(page.get_by_role("link", name="Creation date")).to_have_attribute("aria-current", "true")
+
+    # from the keyboard: the arrow keys reach the Performance tab without emptying the page, Enter opens it
+    page.goto(f"/projects/{PROJECT}/models/{demo_model}?tab=versions")
+    page.get_by_role("tab", name="Versions").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="Performance")).to_be_focused()
+    expect(page.get_by_label("Compare 1.0.0")).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"tab=performance"))
+    expect(page.locator("figure.mr-chart-figure")).to_have_count(2)
     assert page.script_errors == []

@@ -208,21 +208,13 @@ def test_compare_keeps_the_access_rules(app, signed_in, three_versions):
     assert compare(signed_in("rita"), t, query).status_code == 404
 
 
-def test_lineage_set_through_the_api_shows_on_the_version_and_compare_pages(signed_in, client, rita):
-    model = client.post(f"{P}/models", json={"name": "scorer"}, headers=rita.headers).json
-    base = f"{P}/models/{model['id']}"
-    v1 = create_version(client, rita.headers, model["id"], "1.0.0")
-    v2 = create_version(client, rita.headers, model["id"], "1.0.1")
-    data = [{"name": "clicks", "role": "training", "uri": "gs://d/clicks-2026-01", "digest": "sha256:aa"},
-            {"name": "clicks-holdout", "role": "test", "uri": "gs://d/holdout", "digest": "sha256:bb"}]
-    assert client.put(f"{base}/versions/{v1['id']}/datasets", json=data, headers=rita.headers).status_code == 200
-    data[0] = {**data[0], "uri": "gs://d/clicks-2026-02", "digest": "sha256:cc"}
-    assert client.put(f"{base}/versions/{v2['id']}/datasets", json=data, headers=rita.headers).status_code == 200
-    r = client.patch(f"{base}/versions/{v2['id']}", json={"parent_version_id": v1["id"]}, headers=rita.headers)
-    assert r.status_code == 200
-
-    page = f"/projects/{PROJECT}/models/{model['id']}"
-    assert_lineage_pages(signed_in("gus"), page, v1["id"], v2["id"], "clicks", "sha256:aa", "sha256:cc")
+def test_lineage_set_through_the_api_shows_on_the_version_and_compare_pages(signed_in, client, rita, three_versions):
+    t = three_versions
+    base = f"{P}/models/{t.model_id}/versions"
+    datasets = [{"name": "tx-train", "role": "training", "uri": "gs://data/train-q3.parquet", "digest": "sha256:d3"}]
+    assert client.put(f"{base}/{t.v2}/datasets", json=datasets, headers=rita.headers).status_code == 200
+    assert client.patch(f"{base}/{t.v2}", json={"parent_version_id": t.v1}, headers=rita.headers).status_code == 200
+    assert_lineage_pages(signed_in("gus"), page_url(t), t.v1, t.v2, "tx-train", "sha256:d1", "sha256:d3")
 
 
 def assert_lineage_pages(user, page: str, v1: int, v2: int, changed: str, before: str, after: str) -> None:
@@ -261,3 +253,22 @@ def test_lineage_set_through_mlflow_shows_on_the_version_and_compare_pages(track
     v1, v2 = tracking.api_version("fraud", 1), tracking.api_version("fraud", 2)
     page = f"/projects/{PROJECT}/models/{v1['model_id']}"
     assert_lineage_pages(signed_in("rita"), page, v1["id"], v2["id"], "tx", "d1", "d2")
+
+
+def test_hostile_goal_posts_are_refused_with_a_message(signed_in, three_versions, client, rita):
+    t = three_versions
+    user = signed_in("rita")
+    token = csrf_from(compare(user, t, f"versions={t.v1},{t.v2}").data)
+    for data in ({"metric": "m" * 300, "goal": "max"}, {"metric": "a\x00b", "goal": "max"}, {"metric": " ", "goal": "max"},
+                 {"metric": "f1", "goal": "best"}, {"goal": "max"}):
+        r = user.post(f"{page_url(t)}/metric-goals", data={"csrf_token": token, **data})
+        assert r.status_code == 302 and r.headers["Location"] == f"{page_url(t)}?tab=performance"
+        page = user.get(r.headers["Location"]).get_data(as_text=True)
+        assert re.search(r'class="flash error"[^>]*>[^<]*(Choose whether|control characters|blank)', page), data
+    # where the form returns to is never taken from the request as a URL
+    for versions in ("//evil.example", "javascript:alert(1)", "https://evil.example/x"):
+        r = user.post(f"{page_url(t)}/metric-goals", data={"csrf_token": token, "metric": "f1", "goal": "max",
+                                                           "versions": versions})
+        assert r.status_code == 302 and r.headers["Location"] == f"{page_url(t)}?tab=performance"
+    assert client.get(f"{P}/models/{t.model_id}", headers=rita.headers).json["metric_goals"] == {
+        "accuracy": "max", "loss": "min", "f1": "max"}

@@ -48,6 +48,11 @@
   /* -- tabs: links that switch in place and keep the URL in step ---------------------------- */
   var tabs = Array.prototype.slice.call(root.querySelectorAll("[role=tab][data-mr-tab]"));
   function selectTab(tab, focus) {
+    if (!document.getElementById(tab.getAttribute("aria-controls"))) {
+      // a tab whose panel is drawn only on its own page (the model's Performance tab): Enter follows its link
+      if (focus) tab.focus();
+      return;
+    }
     tabs.forEach(function (other) {
       var selected = other === tab;
       other.setAttribute("aria-selected", selected ? "true" : "false");
