@@ -209,3 +209,12 @@ class ResolveQuery(_Base):
     range = fields.String(required=True, metadata={"example": "^1.2", "description":
         "A semantic-version range: ^1.2, ~1.2.3, >=1.0,<2, 1.x; '||' between alternatives."})
     prereleases = fields.Boolean(load_default=False, metadata={"description": "Let prereleases match too."})
+
+
+class SemverCheckSchema(_Base):
+    status = fields.String(metadata={"description": "ok, warning, or unknown (nothing to compare)"})
+    message = fields.String()
+    previous_version = fields.String(allow_none=True)
+    bump = fields.String(allow_none=True, metadata={"description": "major, minor, patch or none"})
+    breaking = fields.List(fields.String())
+    additions = fields.List(fields.String())

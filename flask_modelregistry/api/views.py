@@ -130,6 +130,20 @@ def get_version(project: str, model_id: int, version_id: int):
     return jsonify(_version_json(*_version(project, model_id, version_id)))
 
 
+@route(V + "/semver-check", "GET", summary="Does the version number match the signature's changes?",
+       tag="versions", response=schemas.SemverCheckSchema)
+def semver_check(project: str, model_id: int, version_id: int):
+    """Compares the MLmodel signature with the previous release's: breaking changes call for a
+    major bump, new inputs or outputs for a minor one."""
+    import dataclasses
+
+    from ..services.semver_guard import check_version
+
+    _m, version = _version(project, model_id, version_id)
+    result = check_version(project, request_actor(), version)
+    return jsonify(schemas.SemverCheckSchema().dump(dataclasses.asdict(result)))
+
+
 @route(V, "PATCH", summary="Change a version's description, stage or parent", tag="versions",
        body=schemas.VersionUpdate, response=schemas.Version)
 def update_version(project: str, model_id: int, version_id: int):
