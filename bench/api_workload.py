@@ -166,7 +166,7 @@ def run(quick: bool = False) -> None:
     print(f"create a version ({n_versions} calls)             {_ms(create_version)}")
     print(f"model list page, 20 of {n_models:<5}              {_ms(list_models)}")
     print(f"version list page, 20 of {n_versions:<4}             {_ms(list_versions)}")
-    print(f"queries per list page (models / versions): " + ", ".join(
+    print("queries per list page (models / versions): " + ", ".join(
         f"per_page={k}: {v[0]} / {v[1]}" for k, v in counts.items()))
     print(f"{big // MiB} MiB upload, local store            {local['up_mbs']:7.0f} MB/s, worker peak +{local['up_mem']:.0f} MiB")
     print(f"{big // MiB} MiB download, local store          {local['down_mbs']:7.0f} MB/s, worker peak +{local['down_mem']:.0f} MiB")

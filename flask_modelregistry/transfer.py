@@ -6,7 +6,6 @@ single ``Range`` requests (206), ``ETag`` (the sha256) and ``nosniff``.
 """
 from __future__ import annotations
 
-import typing as t
 from urllib.parse import quote
 
 from flask import Response, redirect, request

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import socket
 import threading
 import typing as t
 import uuid
@@ -15,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from .support import PROJECT, Person, add_people, free_port, login, set_registry  # noqa: F401
+from .support import Person, add_people, free_port
 
 PG_URL = os.environ.get("MODEL_REGISTRY_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

@@ -6,7 +6,7 @@ import typing as t
 import sqlalchemy as sa
 
 from ..models import Artifact, ModelAlias, ModelVersion, RegisteredModel
-from ..services import tracking
+from ..services import batches, tracking
 from ..services.ci import ci_job
 from ..services.common import session
 from ..services.registered_models import ModelSummary
@@ -31,21 +31,10 @@ def _aliases_by_model(model_ids: t.Sequence[int]) -> dict[int, dict[str, str]]:
     return out
 
 
-def _tags_by_model(model_ids: t.Sequence[int]) -> dict[int, dict[str, str]]:
-    from ..models import ModelTag
-
-    out: dict[int, dict[str, str]] = {}
-    if model_ids:
-        for row in session().execute(sa.select(ModelTag.model_id, ModelTag.key, ModelTag.value)
-                                     .where(ModelTag.model_id.in_(list(model_ids))).order_by(ModelTag.key)):
-            out.setdefault(row.model_id, {})[row.key] = row.value
-    return out
-
-
 def models_json(summaries: t.Sequence[ModelSummary]) -> list[dict[str, t.Any]]:
     ids = [s.model.id for s in summaries]
     aliases = _aliases_by_model(ids)
-    tags = _tags_by_model(ids)
+    tags = batches.tags_by_model(ids)
     out = []
     for s in summaries:
         m: RegisteredModel = s.model

@@ -10,7 +10,7 @@ import typing as t
 
 import sqlalchemy as sa
 
-from ..models import ModelTag, ModelVersion, RegisteredModel, RunTag, VersionTag
+from ..models import ModelTag, ModelVersion, RegisteredModel, RunParam, RunTag, VersionTag
 from .common import session
 
 T = t.TypeVar("T")
@@ -42,6 +42,10 @@ def tags_by_version(version_ids: t.Sequence[int]) -> dict[int, dict[str, str]]:
 
 def tags_by_run(run_ids: t.Sequence[str]) -> dict[str, dict[str, str]]:
     return _key_values(RunTag.run_id, RunTag.key, RunTag.value, run_ids)
+
+
+def params_by_run(run_ids: t.Sequence[str]) -> dict[str, dict[str, str]]:
+    return _key_values(RunParam.run_id, RunParam.key, RunParam.value, run_ids)
 
 
 def model_names(model_ids: t.Sequence[int]) -> dict[int, str]:

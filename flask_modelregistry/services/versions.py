@@ -13,7 +13,7 @@ from ..errors import AlreadyExists, Invalid, NotFound
 from ..models import (Artifact, LoggedModel, ModelAlias, ModelVersion, RegisteredModel, Run, RunDataset,
                       RunMetric, RunParam, RunTag, VersionTag, utcnow)
 from ..versioning import ParsedVersion, next_major, parse_version
-from . import audit
+from . import audit, batches
 from .access import authorize
 from .common import (Page, check_string_map, check_text, clamp_page, is_unique_violation, like_pattern, session,
                      write_transaction)
@@ -103,18 +103,9 @@ def details(versions: t.Sequence[ModelVersion]) -> list[VersionDetails]:
     run_ids = [v.run_id for v in versions]
     ids = [v.id for v in versions]
     metrics = latest_metrics(run_ids)
-    params: dict[str, dict[str, str]] = {}
-    for row in s.execute(sa.select(RunParam.run_id, RunParam.key, RunParam.value)
-                         .where(RunParam.run_id.in_(run_ids)).order_by(RunParam.key)):
-        params.setdefault(row.run_id, {})[row.key] = row.value
-    run_tags: dict[str, dict[str, str]] = {}
-    for row in s.execute(sa.select(RunTag.run_id, RunTag.key, RunTag.value)
-                         .where(RunTag.run_id.in_(run_ids)).order_by(RunTag.key)):
-        run_tags.setdefault(row.run_id, {})[row.key] = row.value
-    metadata: dict[int, dict[str, str]] = {}
-    for row in s.execute(sa.select(VersionTag.version_id, VersionTag.key, VersionTag.value)
-                         .where(VersionTag.version_id.in_(ids)).order_by(VersionTag.key)):
-        metadata.setdefault(row.version_id, {})[row.key] = row.value
+    params = batches.params_by_run(run_ids)
+    run_tags = batches.tags_by_run(run_ids)
+    metadata = batches.tags_by_version(ids)
     counts = dict(s.execute(sa.select(Artifact.run_id, sa.func.count(Artifact.id))
                             .where(Artifact.run_id.in_(run_ids)).group_by(Artifact.run_id)).all())
     return [VersionDetails(version=v, metrics=metrics.get(v.run_id, []), params=params.get(v.run_id, {}),

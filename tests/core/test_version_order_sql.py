@@ -78,7 +78,7 @@ def test_page_query_count_does_not_grow_with_page_size(app_ctx, app):
 
     model = registered_models.create_model("proj", SYSTEM, name="counted")
     for i in range(30):
-        mv = versions.create_version("proj", SYSTEM, model, version=f"1.{i}.0", params={"i": str(i)},
+        versions.create_version("proj", SYSTEM, model, version=f"1.{i}.0", params={"i": str(i)},
                                      metrics=[{"key": "acc", "value": i / 100, "step": 0}], metadata={"k": "v"})
     counts = []
     for per_page in (5, 30):
