@@ -13,6 +13,7 @@ from ..services import versions as version_service
 from ..services.ci import ci_job
 from ..services.uploads import IncomingFile, create_version_with_files
 from . import links
+from ..services.semver_guard import check_version
 from .context import access, actor, render_page
 from .forms import ConfirmForm, UploadForm, VersionEditForm, VersionForm, show_service_error, submitted_and_valid
 from .performance import metric_charts, metric_table
@@ -69,6 +70,8 @@ def version(project: str, model_id: int, version_id: int):
     files = artifact_service.list_artifacts(project, who, mv.run_id)
     history = tracking.metric_history(project, who, mv.run)
     tab = request.args.get("tab") if request.args.get("tab") in VERSION_TABS else "card"
+    # reads two small MLmodel files from storage: only for the tab that shows it
+    semver_check = check_version(project, who, mv) if tab == "card" else None
     job = ci_job(details.run_tags)
     if job:
         job = {**job, **{key: links.http_url(job.get(key)) for key in ("url", "log_url", "pipeline_url",
@@ -78,6 +81,7 @@ def version(project: str, model_id: int, version_id: int):
         details=details, tab=tab, tree=artifact_tree(files), artifact_count=len(files),
         datasets=tracking.datasets_of([mv.run_id]).get(mv.run_id, []), ci_job=job,
         parent=mv.parent, metric_table=metric_table(history), metric_charts=metric_charts(history),
+        semver_check=semver_check,
         upload_form=UploadForm(formdata=None) if project_access.can_write else None,
         package_name=f"{registered.name}/{mv.version}",
         package_commands=links.package_commands(project, mv.id, files[0].path if files else None),

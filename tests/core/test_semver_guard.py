@@ -89,3 +89,21 @@ def test_over_the_api(client, rita):
     assert r.json["status"] == "warning" and r.json["bump"] == "patch" and r.json["breaking"] == ["new required input 'x'"]
     assert client.get(f"{P}/models/{m['id']}/versions/{ids[0]}/semver-check",
                       headers=rita.headers).json["status"] == "unknown"
+
+
+def test_the_version_page_warns_about_a_sneaky_bump(app, client, people):
+    from tests.support import login
+
+    with app.app_context():
+        model = registered_models.create_model("proj", SYSTEM, name="paged-guard")
+        release(model, "1.0.0")
+        sneaky = release(model, "1.0.1", outputs=[])
+        honest = release(model, "2.0.0", outputs=[])
+        ids = (model.id, sneaky.id, honest.id)
+    login(client, "gus")
+    page = client.get(f"/projects/proj/models/{ids[0]}/versions/{ids[1]}").get_data(as_text=True)
+    assert 'data-mr-semver-check="warning"' in page
+    assert "Breaking: output &#39;fraud_probability&#39; was removed" in page
+    assert "call for a major version, but this is a patch bump" in page
+    page = client.get(f"/projects/proj/models/{ids[0]}/versions/{ids[2]}").get_data(as_text=True)
+    assert 'data-mr-semver-check="warning"' not in page and 'data-mr-semver-check="ok"' in page
