@@ -14,9 +14,13 @@ WORKLOADS = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("workloads", nargs="*", choices=[*WORKLOADS, []], default=list(WORKLOADS))
+    parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
+                        help=f"one or more of {', '.join(WORKLOADS)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a fast look")
     args = parser.parse_args()
+    unknown = [name for name in args.workloads if name not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload {unknown[0]!r}; choose from {', '.join(WORKLOADS)}")
     for name in args.workloads or list(WORKLOADS):
         module = importlib.import_module(WORKLOADS[name])
         module.run(quick=args.quick)
