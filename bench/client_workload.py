@@ -9,29 +9,42 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import requests
 
-from .servers import start_example_app
+from .servers import proc_status, start_example_app
 
 MiB = 1024 * 1024
 P = "/api/v1/projects/bench"
 
 
 def _cli(env: dict, cwd: Path, *args: str) -> tuple[float, float, str]:
-    """Run the client; return (seconds, peak RSS in MiB of that process, stdout)."""
+    """Run the client; return (seconds, peak RSS in MiB of that process, stdout).
+
+    The peak is the process's own VmHWM, polled from /proc while it runs: rusage's maxrss would
+    count the benchmark's own memory, which a child inherits at fork on Linux."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "flask_modelregistry.client", *args, "--no-progress", "-q"],
                             env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    out = proc.stdout.read().decode() if proc.stdout else ""
-    _pid, status, usage = os.wait4(proc.pid, 0)
+    output: list[bytes] = []
+    reader = threading.Thread(target=lambda: output.append(proc.stdout.read() if proc.stdout else b""))
+    reader.start()
+    peak_kib = 0
+    while proc.poll() is None:
+        try:
+            peak_kib = max(peak_kib, proc_status(proc.pid)["VmHWM"])
+        except (FileNotFoundError, KeyError, ProcessLookupError):
+            pass
+        time.sleep(0.01)
+    reader.join()
     seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    out = b"".join(output).decode()
     if proc.returncode:
         raise RuntimeError(f"modelregistry {' '.join(args)} failed: {out}")
-    return seconds, usage.ru_maxrss / 1024, out
+    return seconds, peak_kib / 1024, out
 
 
 def _make_tree(root: Path, big: int, small: int) -> None:

@@ -164,10 +164,6 @@ class DeleteArtifacts(_Base):
     paths = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=1000))
 
 
-class DeletedArtifacts(_Base):
-    deleted = fields.List(fields.String())
-
-
 class Settings(_Base):
     project = fields.String(dump_only=True)
     enabled = fields.Boolean()

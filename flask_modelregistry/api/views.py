@@ -242,13 +242,13 @@ def delete_artifact(project: str, model_id: int, version_id: int, path: str):
 
 
 @route(V + "/artifacts/delete", "POST", summary="Delete several files", tag="artifacts",
-       body=schemas.DeleteArtifacts, response=schemas.DeletedArtifacts)
+       body=schemas.DeleteArtifacts, status=204)
 def delete_artifacts(project: str, model_id: int, version_id: int):
     """All named files must exist, or nothing is deleted (404)."""
     _m, version = _version(project, model_id, version_id)
     data = json_body(schemas.DeleteArtifacts)
-    deleted = artifact_service.delete_artifacts(project, request_actor(), version.run_id, data["paths"])
-    return jsonify({"deleted": deleted})
+    artifact_service.delete_artifacts(project, request_actor(), version.run_id, data["paths"])
+    return _no_content()
 
 
 # -- settings -----------------------------------------------------------------------------------
