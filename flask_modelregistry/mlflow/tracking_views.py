@@ -3,6 +3,8 @@ to runs. A version's run (``mv.run_id``) is a run like any other, so what is log
 shows on that version's pages and in the JSON API."""
 from __future__ import annotations
 
+import re
+
 from ..errors import BadRequest
 from ..models import Run
 from ..services import experiments, logged_models, runs, tracking
@@ -13,6 +15,8 @@ from .routing import API, route
 
 EXP = API + "/experiments"
 RUNS = API + "/runs"
+#: an int64 sent as a JSON string: ASCII digits only (``str.isdigit`` takes "²", which ``int`` refuses)
+_INT64_TEXT = re.compile(r"-?[0-9]{1,19}")
 
 
 def _run(p: Params) -> Run:
@@ -125,7 +129,7 @@ def log_batch():
 
 def _int(value: object) -> object:
     """int64 fields may arrive as JSON strings; other values are left for validation to refuse."""
-    if isinstance(value, str) and value.lstrip("-").isdigit():
+    if isinstance(value, str) and _INT64_TEXT.fullmatch(value):
         return int(value)
     return value
 

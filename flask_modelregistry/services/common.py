@@ -15,7 +15,10 @@ from ..extension import current_state
 T = t.TypeVar("T")
 
 MAX_PER_PAGE = 100
+#: the largest id of an ``Integer`` column (PostgreSQL refuses to compare one with a larger number)
+MAX_ROW_ID = 2**31 - 1
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_DECIMAL = re.compile(r"[0-9]+")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +43,22 @@ class Page(t.Generic[T]):
 
 def session():
     return current_state().db.session
+
+
+def row_id(value: t.Any) -> int | None:
+    """The number ``value`` names when it can be an id or a version number: an int, or a string of
+    ASCII digits (``str.isdigit`` also takes ``"²"``, which ``int`` refuses), within the integer
+    columns' range; None otherwise, which callers answer as "not found"."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not _DECIMAL.fullmatch(text) or len(text) > 10:
+            return None
+        value = int(text)
+    if not isinstance(value, int):
+        return None
+    return value if 0 <= value <= MAX_ROW_ID else None
 
 
 def clamp_page(page: int | None, per_page: int | None, default: int) -> tuple[int, int]:

@@ -20,14 +20,14 @@ from ..models import ModelAlias, ModelVersion, RegisteredModel, RunDataset, utcn
 from . import audit
 from .access import authorize
 from .ci import ci_job
-from .common import check_name, session, write_transaction
+from .common import check_name, row_id, session, write_transaction
 from .identity import Actor
 from .tracking import DATASET_ROLES, datasets_of
 from .versions import MetricValue, VersionDetails, details
 
 MAX_COMPARED = 10
 GOALS = ("max", "min")
-_SEMVER_LIKE = re.compile(r"^\d+\.\d+\.\d+\S*$")
+_SEMVER_LIKE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+[0-9A-Za-z.+-]*$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,7 +166,7 @@ def parse_version_refs(raw: t.Any) -> list[str]:
         ref = str(item).strip()
         if not ref:
             continue
-        if not (ref.isdigit() and len(ref) < 10) and not (_SEMVER_LIKE.match(ref) and len(ref) <= 255):
+        if row_id(ref) is None and not (_SEMVER_LIKE.match(ref) and len(ref) <= 255):
             raise Invalid(f"{ref[:50]!r} is not a version id", fields={
                 "versions": "Give version ids (or semantic versions) separated by commas."})
         if ref not in refs:
@@ -184,8 +184,8 @@ def _semver_sort_key(v: ModelVersion) -> tuple[t.Any, ...]:
 
 
 def _load_versions(model: RegisteredModel, refs: list[str]) -> list[ModelVersion]:
-    ids = [int(r) for r in refs if r.isdigit()]
-    names = [r for r in refs if not r.isdigit()]
+    ids = [number for number in map(row_id, refs) if number is not None]
+    names = [r for r in refs if row_id(r) is None]
     found = list(session().scalars(sa.select(ModelVersion).where(
         ModelVersion.model_id == model.id,
         sa.or_(ModelVersion.id.in_(ids), ModelVersion.version.in_(names)))))

@@ -15,7 +15,7 @@ from ..errors import AlreadyExists, Invalid, NotFound
 from ..models import Experiment, utcnow
 from . import audit
 from .access import authorize
-from .common import check_name, check_string_map, session, write_transaction
+from .common import check_name, check_string_map, row_id, session, write_transaction
 from .identity import Actor
 from .tracking import get_or_create_experiment
 
@@ -38,9 +38,8 @@ def get_experiment(project: str, actor: Actor, experiment_id: t.Any) -> Experime
     ref = str(experiment_id if experiment_id is not None else "").strip()
     if ref == DEFAULT_EXPERIMENT_ID:
         return default_experiment(project)
-    experiment = None
-    if ref.isdigit() and len(ref) < 10:
-        experiment = session().get(Experiment, int(ref))
+    number = row_id(ref)
+    experiment = session().get(Experiment, number) if number is not None else None
     if experiment is None or experiment.project != project:
         raise NotFound(f"No Experiment with id={ref} exists")
     return experiment

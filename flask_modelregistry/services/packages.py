@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from ..errors import NotFound
 from ..models import ModelVersion, RegisteredModel
 from .access import authorize
-from .common import session
+from .common import row_id, session
 from .identity import Actor
 from .registered_models import get_model_by_name
 from .versions import find_version
@@ -26,11 +26,8 @@ def package_name(model: RegisteredModel, version: ModelVersion) -> str:
 def version_by_id(project: str, actor: Actor, version_id: t.Any) -> tuple[RegisteredModel, ModelVersion]:
     """The version with this id in ``project``, with its model."""
     authorize(project, actor, "read")
-    try:
-        vid = int(version_id)
-    except (TypeError, ValueError):
-        raise NotFound("package not found") from None
-    if not -2**31 <= vid < 2**31:
+    vid = row_id(version_id)
+    if vid is None:
         raise NotFound("package not found")
     row = session().execute(
         sa.select(ModelVersion, RegisteredModel).join(RegisteredModel, RegisteredModel.id == ModelVersion.model_id)

@@ -13,7 +13,8 @@ from ..errors import AlreadyExists, Invalid, NotFound
 from ..models import ModelTag, ModelVersion, RegisteredModel, utcnow
 from . import audit
 from .access import authorize
-from .common import Page, check_name, check_string_map, check_text, clamp_page, like_pattern, session, write_transaction
+from .common import (Page, check_name, check_string_map, check_text, clamp_page, like_pattern, row_id, session,
+                     write_transaction)
 from .identity import Actor
 
 MODEL_SORTS = {"name": RegisteredModel.name, "created_at": RegisteredModel.created_at,
@@ -91,11 +92,8 @@ def summarize(model: RegisteredModel) -> ModelSummary:
 
 def get_model(project: str, actor: Actor, model_id: t.Any) -> RegisteredModel:
     authorize(project, actor, "read")
-    try:
-        model_id = int(model_id)
-    except (TypeError, ValueError):
-        raise NotFound("model not found") from None
-    model = session().get(RegisteredModel, model_id) if -2**31 <= model_id < 2**31 else None
+    number = row_id(model_id)
+    model = session().get(RegisteredModel, number) if number is not None else None
     if model is None or model.project != project:
         raise NotFound("model not found")
     return model

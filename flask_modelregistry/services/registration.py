@@ -28,7 +28,7 @@ from . import aliases, ci, tracking, versions
 from .access import authorize
 from .artifact_locations import ModelSource, join, parse_source, run_artifact_uri
 from .batches import latest_by_stage
-from .common import check_string_map, check_text, session, write_transaction
+from .common import check_string_map, check_text, row_id, session, write_transaction
 from .experiments import external_id
 from .identity import Actor
 
@@ -49,7 +49,7 @@ class Origin:
 def find_version_ref(project: str, actor: Actor, model: RegisteredModel, ref: t.Any) -> ModelVersion:
     """A version by number or semantic version; anything else is a bad parameter."""
     text = str(ref).strip() if isinstance(ref, (str, int)) and not isinstance(ref, bool) else ""
-    if not (text.isdigit() and len(text) < 10):
+    if row_id(text) is None:
         try:
             parse_version(text)
         except Invalid:

@@ -15,8 +15,8 @@ from ..models import (Artifact, LoggedModel, ModelAlias, ModelVersion, Registere
 from ..versioning import ParsedVersion, next_major, parse_version
 from . import audit, batches
 from .access import authorize
-from .common import (Page, check_string_map, check_text, clamp_page, is_unique_violation, like_pattern, session,
-                     write_transaction)
+from .common import (Page, check_string_map, check_text, clamp_page, is_unique_violation, like_pattern, row_id,
+                     session, write_transaction)
 from .identity import Actor
 
 VERSION_TAG = "model_registry.version"
@@ -116,11 +116,8 @@ def details(versions: t.Sequence[ModelVersion]) -> list[VersionDetails]:
 
 def get_version(project: str, actor: Actor, model: RegisteredModel, version_id: t.Any) -> ModelVersion:
     authorize(project, actor, "read")
-    try:
-        version_id = int(version_id)
-    except (TypeError, ValueError):
-        raise NotFound("model version not found") from None
-    version = session().get(ModelVersion, version_id) if -2**31 <= version_id < 2**31 else None
+    number = row_id(version_id)
+    version = session().get(ModelVersion, number) if number is not None else None
     if version is None or version.model_id != model.id:
         raise NotFound("model version not found")
     return version
@@ -131,8 +128,9 @@ def find_version(project: str, actor: Actor, model: RegisteredModel, ref: t.Any)
     authorize(project, actor, "read")
     ref = str(ref).strip()
     stmt = sa.select(ModelVersion).where(ModelVersion.model_id == model.id)
-    if ref.isdigit() and len(ref) < 10:
-        version = session().scalar(stmt.where(ModelVersion.number == int(ref)))
+    number = row_id(ref)
+    if number is not None:
+        version = session().scalar(stmt.where(ModelVersion.number == number))
     else:
         version = session().scalar(stmt.where(ModelVersion.version == ref))
     if version is None:
@@ -255,11 +253,10 @@ def _raise_if_taken(model: RegisteredModel, parsed: ParsedVersion) -> None:
 def _check_parent(model: RegisteredModel, parent_version_id: t.Any) -> int | None:
     if parent_version_id in (None, ""):
         return None
-    try:
-        pid = int(parent_version_id)
-    except (TypeError, ValueError):
-        raise Invalid("bad parent version", fields={"parent_version_id": "Must be a version id."}) from None
-    parent = session().get(ModelVersion, pid) if -2**31 <= pid < 2**31 else None
+    pid = row_id(parent_version_id)
+    if pid is None and not (isinstance(parent_version_id, int) and not isinstance(parent_version_id, bool)):
+        raise Invalid("bad parent version", fields={"parent_version_id": "Must be a version id."})
+    parent = session().get(ModelVersion, pid) if pid is not None else None
     if parent is None:
         raise Invalid("parent version not found", fields={"parent_version_id": "No such version."})
     if parent.model.project != model.project:
