@@ -1,6 +1,8 @@
 """The portal's own pages: home (your projects), login and logout."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
@@ -20,9 +22,15 @@ class LoginForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """``target`` when it is a path on this portal, else None. Browsers drop tabs and newlines
+    and read ``\\`` as ``/``, so ``/<TAB>/evil.example`` would lead to another site: any control
+    character, space or backslash disqualifies a target, and so does a scheme or a host."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
 
 
 @portal.route("/")
