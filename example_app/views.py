@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
@@ -49,8 +49,10 @@ def login():
     if form.validate_on_submit():
         user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
         if user is not None and user.check_password(form.password.data or "") and user.is_active:
+            target = _safe_next(request.args.get("next")) or url_for("portal.index")
+            session.clear()  # a fresh session: nothing planted before sign-in (a CSRF token) survives it
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("portal.index"))
+            return redirect(target)
         flash("Invalid username or password.", "error")
     return render_template("portal/login.html", form=form)
 
@@ -58,5 +60,6 @@ def login():
 @portal.route("/logout", methods=["GET", "POST"])
 def logout():
     logout_user()
+    session.clear()
     flash("You have been logged out.", "info")
     return redirect(url_for("portal.login"))

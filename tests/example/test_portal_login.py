@@ -43,3 +43,25 @@ def test_next_inside_the_portal_is_followed(client, people):
     response = client.post("/login", query_string={"next": target},
                            data={"username": "rita", "password": "rita", "csrf_token": token})
     assert response.headers["Location"] == target
+
+
+def test_signing_in_starts_a_fresh_session(client, people):
+    """A token planted before sign-in (session fixation) must not be valid after it."""
+    planted = csrf_token(client)
+    login(client, "rita")
+    with client.session_transaction() as session:
+        assert session.get("csrf_token") != planted
+    fresh = csrf_token(client, f"/projects/{PROJECT}/models")
+    assert fresh != planted
+    # the planted token no longer passes: the form is refused, nothing is created
+    response = client.post(f"/projects/{PROJECT}/models/new", data={"name": "planted", "csrf_token": planted})
+    assert response.status_code == 400
+    assert b"planted" not in client.get(f"/projects/{PROJECT}/models").data
+
+
+def test_logging_out_forgets_the_whole_session(client, people):
+    login(client, "rita")
+    client.post("/logout", data={"csrf_token": csrf_token(client, f"/projects/{PROJECT}/models")})
+    with client.session_transaction() as session:
+        assert "_user_id" not in session and "csrf_token" not in session
+    assert client.get(f"/projects/{PROJECT}/models").status_code == 302  # to the login page
