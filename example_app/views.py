@@ -1,12 +1,15 @@
 """The portal's own pages: home (your projects), login and logout."""
 from __future__ import annotations
 
+import functools
+import secrets
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired
 
@@ -33,6 +36,21 @@ def _safe_next(target: str | None) -> str | None:
     return None if parts.scheme or parts.netloc else target
 
 
+@functools.cache
+def _unguessable_hash() -> str:
+    """A hash to check the passwords of unknown usernames against, made like the users' own."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """Check the password, taking as long for an unknown username as for a known one: a quick
+    refusal would tell an attacker which usernames exist."""
+    if user is None:
+        check_password_hash(_unguessable_hash(), password)
+        return False
+    return user.check_password(password) and user.is_active
+
+
 @portal.route("/")
 def index():
     projects = []
@@ -48,7 +66,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
-        if user is not None and user.check_password(form.password.data or "") and user.is_active:
+        if _password_matches(user, form.password.data or ""):
             target = _safe_next(request.args.get("next")) or url_for("portal.index")
             session.clear()  # a fresh session: nothing planted before sign-in (a CSRF token) survives it
             login_user(user)

@@ -65,3 +65,24 @@ def test_logging_out_forgets_the_whole_session(client, people):
     with client.session_transaction() as session:
         assert "_user_id" not in session and "csrf_token" not in session
     assert client.get(f"/projects/{PROJECT}/models").status_code == 302  # to the login page
+
+
+def _refusal_seconds(client, token: str, username: str, rounds: int = 5) -> float:
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = client.post("/login", data={"username": username, "password": "wrong", "csrf_token": token})
+        times.append(time.perf_counter() - started)
+        assert b"Invalid username or password." in response.data
+    return statistics.median(times)
+
+
+def test_unknown_usernames_take_as_long_to_refuse_as_wrong_passwords(app, client):
+    """Otherwise the time of a refusal tells an attacker which usernames exist."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["users", "create", "vera", "--password", "right-one"]).exit_code == 0
+    token = csrf_token(client)
+    _refusal_seconds(client, token, "vera", rounds=1)  # warm up
+    known = _refusal_seconds(client, token, "vera")
+    unknown = _refusal_seconds(client, token, "nobody-by-this-name")
+    assert unknown > known / 3, (unknown, known)
