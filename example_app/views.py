@@ -75,8 +75,19 @@ def login():
     return render_template("portal/login.html", form=form)
 
 
+def _navigated_here() -> bool:
+    """True when the browser opened ``/logout`` as a page from this portal or its address bar
+    (or sent no fetch metadata at all); False for an image, a frame or a link on another site."""
+    dest = request.headers.get("Sec-Fetch-Dest")
+    site = request.headers.get("Sec-Fetch-Site")
+    return dest in (None, "document") and site in (None, "same-origin", "none")
+
+
 @portal.route("/logout", methods=["GET", "POST"])
 def logout():
+    if request.method == "GET" and not _navigated_here():
+        # ![x](/logout) in a model card, or a link elsewhere, must not sign a reader out: ask instead
+        return render_template("portal/logout.html")
     logout_user()
     session.clear()
     flash("You have been logged out.", "info")

@@ -86,3 +86,38 @@ def test_unknown_usernames_take_as_long_to_refuse_as_wrong_passwords(app, client
     known = _refusal_seconds(client, token, "vera")
     unknown = _refusal_seconds(client, token, "nobody-by-this-name")
     assert unknown > known / 3, (unknown, known)
+
+
+def test_logging_out_from_the_header_is_a_form_with_a_token(client, people):
+    login(client, "rita")
+    home = client.get("/").data.decode()
+    form = re.search(r'<form[^>]*action="/logout"[^>]*>(.*?)</form>', home, re.S)
+    assert form and 'method="post"' in form.group(0) and 'name="csrf_token"' in form.group(1)
+    assert "Log out" in form.group(1)
+    assert client.post("/logout").status_code == 400  # no token: still signed in
+    assert b"Signed in as" in client.get("/").data
+
+
+@pytest.mark.parametrize("fetch", [
+    {"Sec-Fetch-Dest": "image", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "same-origin"},
+    {"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Dest": "iframe", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "same-origin"},
+])
+def test_an_image_or_another_site_cannot_log_a_reader_out(client, people, fetch):
+    """``![x](/logout)`` in a model card, or a link on another site, only offers to log out."""
+    login(client, "rita")
+    response = client.get("/logout", headers=fetch)
+    assert response.status_code == 200
+    assert b'action="/logout"' in response.data and b"Log out" in response.data
+    assert b"Signed in as" in client.get("/").data
+
+
+def test_typing_the_logout_address_still_logs_out(client, people):
+    login(client, "rita")
+    response = client.get("/logout", headers={"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate",
+                                               "Sec-Fetch-Site": "none"})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert b"Signed in as" not in client.get("/").data
+    login(client, "rita")
+    assert client.get("/logout").status_code == 302  # a client that sends no fetch metadata
+    assert b"Signed in as" not in client.get("/").data
