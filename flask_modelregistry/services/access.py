@@ -21,11 +21,14 @@ from flask import has_request_context, request
 from ..config import config_value
 from ..errors import Forbidden, NotFound, Unauthenticated
 from ..extension import ROLES, current_state
+from .common import CONTROL_CHARS
 from .identity import Actor
 from . import settings as settings_service
 
 Need = t.Literal["read", "write", "admin"]
 _CACHE_KEY = "model_registry.access"
+#: the length of the ``project`` columns: a longer name cannot have a registry
+MAX_PROJECT_LENGTH = 255
 
 
 def role_rank(role: str | None) -> int:
@@ -72,6 +75,23 @@ def project_access(project: str, actor: Actor) -> ProjectAccess:
         cache = request.environ.setdefault(_CACHE_KEY, {})
         if key in cache:
             return cache[key]
+    if not _could_name_a_project(project):
+        access = ProjectAccess(project=project, actor=actor, role=None, exists=False, enabled=False,
+                               visibility="private")
+    else:
+        access = _load_access(project, actor)
+    if cache is not None:
+        cache[key] = access
+    return access
+
+
+def _could_name_a_project(project: t.Any) -> bool:
+    """False for names no project can have: a control character (PostgreSQL refuses NUL in a
+    query, so the host's loaders and our settings are never asked), or longer than the column."""
+    return isinstance(project, str) and 0 < len(project) <= MAX_PROJECT_LENGTH and not CONTROL_CHARS.search(project)
+
+
+def _load_access(project: str, actor: Actor) -> ProjectAccess:
     registry = current_state().registry
     exists = True
     if registry._project_loader is not None:
@@ -82,11 +102,8 @@ def project_access(project: str, actor: Actor) -> ProjectAccess:
         if role is not None and role not in ROLES:
             raise RuntimeError(f"role_loader returned {role!r}; expected one of {ROLES} or None")
     settings = settings_service.effective_settings(project)
-    access = ProjectAccess(project=project, actor=actor, role=role, exists=exists,
-                           enabled=settings.enabled, visibility=settings.visibility)
-    if cache is not None:
-        cache[key] = access
-    return access
+    return ProjectAccess(project=project, actor=actor, role=role, exists=exists,
+                         enabled=settings.enabled, visibility=settings.visibility)
 
 
 def forget_cached_access() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import mimetypes
+import re
 import typing as t
 import uuid
 
@@ -26,6 +27,8 @@ from .identity import Actor
 
 log = logging.getLogger(__name__)
 GENERIC_TYPES = {"", "application/octet-stream", "application/x-www-form-urlencoded", "multipart/form-data"}
+#: ``type/subtype`` in RFC 6838's characters: anything else a client declares is ignored, not stored
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +39,7 @@ class ByteRange:
 
 def guess_content_type(path: str, declared: str | None = None) -> str:
     declared = (declared or "").split(";")[0].strip().lower()
-    if declared and declared not in GENERIC_TYPES and len(declared) < 255 and "/" in declared:
+    if declared not in GENERIC_TYPES and _MEDIA_TYPE.fullmatch(declared):
         return declared
     guessed, _ = mimetypes.guess_type(path, strict=False)
     return guessed or "application/octet-stream"

@@ -17,7 +17,7 @@ T = t.TypeVar("T")
 MAX_PER_PAGE = 100
 #: the largest id of an ``Integer`` column (PostgreSQL refuses to compare one with a larger number)
 MAX_ROW_ID = 2**31 - 1
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _DECIMAL = re.compile(r"[0-9]+")
 
 
@@ -71,8 +71,11 @@ def clamp_page(page: int | None, per_page: int | None, default: int) -> tuple[in
     return page, min(per_page, MAX_PER_PAGE)
 
 
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, with wildcards escaped (escape char ``\\``)."""
+def like_pattern(text: str, field: str = "search") -> str:
+    """A LIKE pattern matching ``text`` anywhere, with wildcards escaped (escape char ``\\``).
+    NUL is refused: PostgreSQL cannot take it in a string, and no name contains it."""
+    if "\x00" in text:
+        raise Invalid(f"{field} contains a NUL character", fields={field: "Must not contain NUL characters."})
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -108,7 +111,7 @@ def check_name(value: t.Any, field: str, *, max_length: int = 255, required: boo
         raise Invalid(f"{field} is required", fields={field: "Can't be blank."})
     if len(value) > max_length:
         raise Invalid(f"{field} is too long", fields={field: f"Must be at most {max_length} characters."})
-    if _CONTROL.search(value):
+    if CONTROL_CHARS.search(value):
         raise Invalid(f"{field} contains control characters", fields={field: "Must not contain control characters."})
     return value
 
@@ -133,7 +136,7 @@ def check_string_map(value: t.Any, field: str, *, key_max: int = 250, value_max:
         raise Invalid(f"{field} has too many entries", fields={field: f"At most {max_items} entries."})
     out: dict[str, str] = {}
     for key, val in value.items():
-        if not isinstance(key, str) or not key.strip() or len(key) > key_max or _CONTROL.search(key):
+        if not isinstance(key, str) or not key.strip() or len(key) > key_max or CONTROL_CHARS.search(key):
             raise Invalid(f"bad key in {field}", fields={field: f"Keys must be non-empty strings of at most {key_max} characters."})
         if isinstance(val, bool) or val is None or not isinstance(val, (str, int, float)):
             raise Invalid(f"bad value in {field}", fields={field: f"The value of {key!r} must be a string."})

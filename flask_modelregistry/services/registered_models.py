@@ -101,8 +101,10 @@ def get_model(project: str, actor: Actor, model_id: t.Any) -> RegisteredModel:
 
 def get_model_by_name(project: str, actor: Actor, name: str) -> RegisteredModel:
     authorize(project, actor, "read")
-    model = session().scalar(sa.select(RegisteredModel).where(
-        RegisteredModel.project == project, RegisteredModel.name == name))
+    model = None
+    if isinstance(name, str) and "\x00" not in name:  # no name has one, and PostgreSQL refuses NUL
+        model = session().scalar(sa.select(RegisteredModel).where(
+            RegisteredModel.project == project, RegisteredModel.name == name))
     if model is None:
         raise NotFound(f"Registered Model with name={name} not found")
     return model

@@ -13,7 +13,7 @@ from ..errors import Invalid, NotFound
 from ..models import Experiment, ModelVersion, Run, RunDataset, RunMetric, RunParam, RunTag, utcnow
 from . import audit
 from .access import authorize
-from .common import check_name, check_string_map, session, write_transaction
+from .common import CONTROL_CHARS, check_name, check_string_map, session, write_transaction
 from .identity import Actor
 from .versions import MetricValue
 
@@ -81,8 +81,9 @@ def check_metrics(metrics: t.Any) -> list[dict[str, t.Any]]:
         if not isinstance(m, t.Mapping):
             raise Invalid("bad metric", fields={where: "Must be an object with key and value."})
         key = m.get("key")
-        if not isinstance(key, str) or not key.strip() or len(key) > 250:
-            raise Invalid("bad metric key", fields={f"{where}.key": "Must be a non-empty string of at most 250 characters."})
+        if not isinstance(key, str) or not key.strip() or len(key) > 250 or CONTROL_CHARS.search(key):
+            raise Invalid("bad metric key", fields={
+                f"{where}.key": "Must be a non-empty string of at most 250 characters, without control characters."})
         value = m.get("value")
         if isinstance(value, str):
             try:

@@ -131,6 +131,8 @@ def find_version(project: str, actor: Actor, model: RegisteredModel, ref: t.Any)
     number = row_id(ref)
     if number is not None:
         version = session().scalar(stmt.where(ModelVersion.number == number))
+    elif "\x00" in ref:  # no version has one, and PostgreSQL refuses NUL
+        version = None
     else:
         version = session().scalar(stmt.where(ModelVersion.version == ref))
     if version is None:
