@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import typing as t
+from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
@@ -85,7 +86,10 @@ def current_url_with(**changes: t.Any) -> str:
             args.pop(key, None)
         else:
             args[key] = value
-    return url_for(request.endpoint or ".models", **{**args, **(request.view_args or {})})
+    # the query goes after the URL, never into url_for's arguments: a query argument named
+    # "endpoint" (or one of the view's own) must not collide with them
+    base = url_for(request.endpoint or ".models", **(request.view_args or {}))
+    return f"{base}?{urlencode(args)}" if args else base
 
 
 def _template_context() -> dict[str, t.Any]:

@@ -87,7 +87,8 @@ def test_deleting_hostile_or_unknown_paths_fails_cleanly(app, seeded, signed_in,
 def test_nonsense_in_the_query_string_is_ignored(seeded, signed_in):
     rita = signed_in("rita")
     for query in ("page=-3", "page=abc", "page=99999999999", "sort=drop%20table", "order=sideways",
-                  "search=%25%25_%5C", "tab=<script>", "project=other", "_external=1", "page=2&page=3"):
+                  "search=%25%25_%5C", "tab=<script>", "project=other", "_external=1", "page=2&page=3",
+                  "endpoint=static", "tab=versions&endpoint=x&values=1"):
         for url in (f"{P}/models", seeded.model_url, seeded.version_url(seeded.v1)):
             response = rita.get(f"{url}?{query}")
             assert response.status_code == 200, f"{url}?{query}"
