@@ -25,7 +25,8 @@ from .errors import Invalid
 
 RELEASE_KEY = "~"
 MAX_VERSION_LENGTH = 255
-_MAX_COMPONENT = 2**63 - 1
+#: the largest major, minor or patch number (the columns are int64)
+MAX_COMPONENT = 2**63 - 1
 _NUMERIC = re.compile(r"^[0-9]+$")
 
 
@@ -74,7 +75,7 @@ def parse_version(text: object, *, field: str = "version") -> ParsedVersion:
             fields={field: "Must be a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0 or 2.0.1-rc2)."},
         ) from None
     for part in (parsed.major, parsed.minor, parsed.patch):
-        if part > _MAX_COMPONENT:
+        if part > MAX_COMPONENT:
             raise Invalid("version number too large", fields={field: "Each number must fit in 63 bits."})
     for ident in (parsed.prerelease or "").split("."):
         if _NUMERIC.match(ident) and len(ident) > 999:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from ..extension import current_state
 from ..models import AuditEvent
+from .common import MAX_ROW_ID
 from .identity import Actor
 
 
@@ -22,7 +23,7 @@ def record(project: str, actor: Actor, action: str, target_type: str, target_id:
 
 def list_events(project: str, *, limit: int = 100, before_id: int | None = None) -> list[AuditEvent]:
     stmt = sa.select(AuditEvent).where(AuditEvent.project == project)
-    if before_id:
+    if before_id and before_id <= MAX_ROW_ID:  # a larger one is after every event (and no int4)
         stmt = stmt.where(AuditEvent.id < before_id)
     stmt = stmt.order_by(AuditEvent.id.desc()).limit(limit)
     return list(current_state().db.session.scalars(stmt))

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from ..errors import Invalid, NotFound
 from ..models import ModelVersion, RegisteredModel
-from ..versioning import RELEASE_KEY, parse_version
+from ..versioning import MAX_COMPONENT, RELEASE_KEY, parse_version
 from .access import authorize
 from .common import session
 from .identity import Actor
@@ -47,6 +47,8 @@ def _partial(text: str) -> tuple[list[int | None], str | None]:
     for name in ("major", "minor", "patch"):
         value = match.group(name)
         parts.append(None if value is None or value in "xX*" else int(value))
+        if (parts[-1] or 0) > MAX_COMPONENT:
+            raise _bad(f"{text!r}: each number must fit in 63 bits")
     for i in range(1, 3):  # 1.x.3 is meaningless: everything after a wildcard is a wildcard
         if parts[i - 1] is None:
             parts[i] = None
@@ -132,7 +134,21 @@ def parse_range(text: t.Any) -> list[list[Condition]]:
     return alternatives
 
 
+def _carried(bound: Bound) -> Bound:
+    """The same bound with a component one above the largest a version can have (``~1.<max>``
+    asks for ``<1.<max+1>.0``) carried into the next one up, as no version lies in between."""
+    major, minor, patch, key = bound
+    if patch > MAX_COMPONENT:
+        minor, patch, key = minor + 1, 0, LOWEST
+    if minor > MAX_COMPONENT:
+        major, minor, patch, key = major + 1, 0, 0, LOWEST
+    return major, minor, patch, key
+
+
 def _sql(op: str, bound: Bound) -> t.Any:
+    bound = _carried(bound)
+    if bound[0] > MAX_COMPONENT:  # above every version, and beyond the columns' int64
+        return sa.true() if op in ("<", "<=") else sa.false()
     row = sa.tuple_(ModelVersion.semver_major, ModelVersion.semver_minor, ModelVersion.semver_patch,
                     ModelVersion.semver_key)
     value = sa.tuple_(*(sa.literal(v) for v in bound))

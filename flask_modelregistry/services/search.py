@@ -230,12 +230,14 @@ def conditions(spec: SearchSpec, clauses: t.Sequence[Clause]) -> list[t.Any]:
                 raise BadRequest(f"Invalid attribute key '{c.key}' specified. Valid keys are '{valid}'")
             if c.op not in attribute.ops:
                 raise BadRequest(f"Invalid comparator '{c.op}' for attribute '{c.key}'")
-            value = c.value
+            value, column = c.value, attribute.column
             if attribute.numeric:
                 value = tuple(_number(c.key, v) for v in value) if isinstance(value, tuple) else _number(c.key, value)
+                # compared as int64: PostgreSQL refuses to cast a larger number to the column's int4
+                column = sa.type_coerce(column, sa.BigInteger)
             else:
                 _require_strings(c)
-            out.append(compare(attribute.column, c.op, value))
+            out.append(compare(column, c.op, value))
             continue
         if c.op not in TAG_OPS:
             raise BadRequest(f"Invalid comparator '{c.op}' for tags; use one of {', '.join(TAG_OPS)}")
