@@ -6,12 +6,14 @@ is one more name in that list. Templates are ``model_registry/...`` (a host over
 putting a file at the same path in its own templates folder); every page extends the template
 named by ``MODEL_REGISTRY_BASE_TEMPLATE``. Static files are served under
 ``{prefix}/-/model-registry/static`` so they never clash with the host's ``/static``.
+Every page refuses to be framed by another site (clickjacking); a host that sets its own
+``X-Frame-Options`` or ``Content-Security-Policy`` in its ``after_request`` replaces them.
 """
 from __future__ import annotations
 
 import importlib
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Response
 
 from ..resources import templates_dir
 from . import context, errors
@@ -20,6 +22,13 @@ from . import context, errors
 PAGE_MODULES: list[str] = ["models", "versions", "artifacts", "settings", "compare"]
 
 STATIC_URL_PATH = "/-/model-registry/static"
+
+
+def refuse_foreign_frames(response: Response) -> Response:
+    """No other site may show our pages in a frame, where a disguised click would delete a model."""
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
+    return response
 
 
 def create_blueprint(app: Flask, prefix: str) -> Blueprint:
@@ -31,6 +40,7 @@ def create_blueprint(app: Flask, prefix: str) -> Blueprint:
                    static_folder=str(static_folder), static_url_path=STATIC_URL_PATH)
     context.register(bp)
     errors.register(bp)
+    bp.after_request(refuse_foreign_frames)
     for name in PAGE_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(bp)
     return bp
