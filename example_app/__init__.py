@@ -16,7 +16,7 @@ import typing as t
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, Response
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -86,8 +86,17 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     from .views import portal
 
     app.register_blueprint(portal)
+    app.after_request(_refuse_frames)
     register_commands(app)
     return app
+
+
+def _refuse_frames(response: Response) -> Response:
+    """The portal is never shown in another page's frame (clickjacking); the registry's pages
+    already say SAMEORIGIN and keep it."""
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    return response
 
 
 def _sqlite_pragmas(dbapi_connection: t.Any, _record: t.Any) -> None:

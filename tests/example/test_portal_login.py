@@ -121,3 +121,11 @@ def test_typing_the_logout_address_still_logs_out(client, people):
     login(client, "rita")
     assert client.get("/logout").status_code == 302  # a client that sends no fetch metadata
     assert b"Signed in as" not in client.get("/").data
+
+
+def test_portal_pages_refuse_to_be_framed(client, people):
+    """A framed login page or logout button could be clicked through a disguise (clickjacking)."""
+    for url in ("/login", "/"):
+        response = client.get(url)
+        assert response.headers.get("X-Frame-Options") == "DENY", url
+        assert "frame-ancestors 'none'" in response.headers.get("Content-Security-Policy", ""), url
