@@ -41,7 +41,9 @@ def _secret_key(instance: Path) -> str:
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}")
-        tmp.write_text(secrets.token_hex(32))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # whoever reads it can sign sessions
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
         try:
             os.link(tmp, path)  # atomic: the first worker wins, the others read its key
         except FileExistsError:
