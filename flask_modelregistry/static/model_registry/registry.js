@@ -172,7 +172,7 @@
       var opened = openConfirm({
         action: form.getAttribute("action"),
         heading: form.getAttribute("data-mr-heading"),
-        message: "These " + (paths.length === 1 ? "file" : paths.length + " files") + " will be deleted. This cannot be undone.",
+        message: (paths.length === 1 ? "This file" : "These " + paths.length + " files") + " will be deleted. This cannot be undone.",
         label: "Delete",
         items: paths,
         itemName: "paths",
