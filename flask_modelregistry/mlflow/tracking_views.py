@@ -122,7 +122,10 @@ def log_batch():
                 "step": _int(m.get("step"))} for m in p.objects("metrics")]
     params = {}
     for item in p.objects("params"):
-        params[item.get("key")] = item.get("value")
+        key = item.get("key")
+        if not isinstance(key, str):
+            raise BadRequest("Invalid value for parameter 'params' supplied: every param needs a string key")
+        params[key] = item.get("value")
     runs.log_batch(project(), actor(), run, metrics=metrics, params=params, tags=p.key_values("tags"))
     return ok()
 

@@ -89,7 +89,9 @@ def _origin(project: str, actor: Actor, parsed: ModelSource, run_id: str | None,
         run = tracking.get_run(project, actor, parsed.run_id)
         if parsed.location is not None and external_id(run.experiment) != parsed.location.experiment:
             raise NotFound(f"Run with id={run.id} not found in experiment {parsed.location.experiment}")
-        return Origin(run.id, parsed.path, logged_model_id)
+        # a logged model named beside a run source must be one of this project's, like any other
+        lm_id = get_logged_model(project, actor, logged_model_id).id if logged_model_id else None
+        return Origin(run.id, parsed.path, lm_id)
     if parsed.kind in ("logged_model", "artifacts"):
         lm = get_logged_model(project, actor, parsed.model_id)
         return Origin(lm.run_id, join(lm.artifact_path, parsed.path), lm.id)
