@@ -91,7 +91,8 @@ def read_signature(run_id: str) -> Signature | None:
             return None
         return Signature(path=artifact.path, inputs=_columns(signature.get("inputs")),
                          outputs=_columns(signature.get("outputs")))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError, AttributeError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError, AttributeError,
+            RecursionError):  # nesting deeper than the parsers recurse (a hostile upload)
         return None
 
 

@@ -107,3 +107,25 @@ def test_the_version_page_warns_about_a_sneaky_bump(app, client, people):
     assert "call for a major version, but this is a patch bump" in page
     page = client.get(f"/projects/proj/models/{ids[0]}/versions/{ids[2]}").get_data(as_text=True)
     assert 'data-mr-semver-check="warning"' not in page and 'data-mr-semver-check="ok"' in page
+
+
+@pytest.mark.parametrize("hostile", [
+    b"signature: " + b"[" * 30_000,  # nesting too deep for the YAML parser's recursion
+    b"signature:\n  inputs: '" + b"[" * 30_000 + b"'\n  outputs: '[]'\n",  # too deep for json.loads
+])
+def test_a_deeply_nested_mlmodel_is_no_signature(app, client, people, hostile):
+    """A reporter's hostile MLmodel file must not break the version's page or API for everyone."""
+    from tests.support import login
+
+    with app.app_context():
+        model = registered_models.create_model("proj", SYSTEM, name="nested")
+        release(model, "1.0.0")
+        mv = release(model, "1.1.0", inputs=None)
+        artifacts.upload_artifact("proj", SYSTEM, mv.run_id, "MLmodel", io.BytesIO(hostile))
+        ids = (model.id, mv.id)
+    r = client.get(f"/api/v1/projects/proj/models/{ids[0]}/versions/{ids[1]}/semver-check",
+                   headers=people["gus"].headers)
+    assert r.status_code == 200 and r.json["status"] == "unknown" and "1.1.0 has no model signature" in r.json["message"]
+    login(client, "gus")
+    page = client.get(f"/projects/proj/models/{ids[0]}/versions/{ids[1]}")
+    assert page.status_code == 200 and 'data-mr-semver-check="unknown"' in page.get_data(as_text=True)
