@@ -1,9 +1,12 @@
-"""Things a first-time user met in the browser: the wording of the files' deletion dialog."""
+"""Things a first-time user met in the browser: the wording of the files' deletion dialog, the
+pages in a phone-sized window, and the header's Log out button."""
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
+from ..support import PROJECT
+from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -19,3 +22,26 @@ def test_the_dialog_names_one_file_in_the_singular(open_as, seeded):
     page.get_by_role("checkbox", name="All files").check()
     page.get_by_role("button", name="Delete", exact=True).click()
     expect(dialog).to_contain_text("These 3 files will be deleted. This cannot be undone.")
+
+
+@pytest.mark.parametrize("path", ["/projects/proj/models", "{model}?tab=versions", "{version}?tab=artifacts"])
+def test_pages_use_a_phone_sized_window_fully(open_as, seeded, path):
+    """At 380 pixels the portal's sidebar must not squeeze the registry into a strip."""
+    page = open_as("rita")
+    page.set_viewport_size({"width": 380, "height": 800})
+    page.goto(path.format(model=seeded.model_url, version=seeded.version_url(seeded.v1)))
+    registry = page.locator("#model-registry").bounding_box()
+    assert registry["width"] >= 300, registry
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the window"
+    expect(page.get_by_role("link", name="Model registry").first).to_be_visible()  # the navigation stays
+    screenshot(page, "60-narrow-" + path.split("?")[-1].split("/")[-1].replace("=", "-"))
+
+
+def test_log_out_from_the_header(open_as, seeded):
+    page = open_as("rita")
+    page.goto(f"/projects/{PROJECT}/models")
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_text("You have been logged out.")).to_be_visible()
+    page.goto(f"/projects/{PROJECT}/models")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
