@@ -45,3 +45,24 @@ def test_log_out_from_the_header(open_as, seeded):
     expect(page.get_by_text("You have been logged out.")).to_be_visible()
     page.goto(f"/projects/{PROJECT}/models")
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
+
+
+def test_closing_the_dialog_gives_the_keyboard_its_place_back(open_as, seeded):
+    """Escape on a confirmation returns to the menu button that led there, not to the page's top."""
+    page = open_as("rita")
+    page.goto(f"/projects/{PROJECT}/models")
+    page.get_by_role("button", name="Actions").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("menuitem", name="Delete model")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    expect(page.get_by_role("button", name="Actions")).to_be_focused()
+
+    page.goto(seeded.version_url(seeded.v1) + "?tab=artifacts")
+    page.get_by_role("checkbox", name="README.md").check()
+    page.get_by_role("button", name="Delete", exact=True).focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").press("Enter")
+    expect(page.get_by_role("button", name="Delete", exact=True)).to_be_focused()

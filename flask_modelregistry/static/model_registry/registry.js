@@ -84,6 +84,7 @@
 
   /* -- the confirmation dialog ----------------------------------------------------------- */
   var dialog = document.getElementById("mr-confirm-dialog");
+  var returnFocus = null;  // where the keyboard goes back to when the dialog closes without deleting
   function openConfirm(options) {
     if (!dialog || typeof dialog.showModal !== "function") return false;
     var form = dialog.querySelector("form");
@@ -108,6 +109,7 @@
       inputs.appendChild(input);
     });
     list.hidden = !(options.items && options.items.length);
+    returnFocus = options.returnFocus || null;
     dialog.showModal();
     dialog.querySelector("[data-mr-dialog-cancel]").focus();
     return true;
@@ -115,6 +117,11 @@
   if (dialog) {
     dialog.querySelector("[data-mr-dialog-cancel]").addEventListener("click", function () { dialog.close(); });
     dialog.addEventListener("click", function (event) { if (event.target === dialog) dialog.close(); });
+    dialog.addEventListener("close", function () {
+      // the item that opened the dialog sat in a menu that is closed now: focus its menu button
+      if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
+      returnFocus = null;
+    });
     dialog.querySelector("form").addEventListener("submit", function () {
       dialog.querySelector("[data-mr-dialog-confirm]").disabled = true;
     });
@@ -122,15 +129,16 @@
   root.addEventListener("click", function (event) {
     var trigger = event.target.closest("[data-mr-confirm]");
     if (!trigger) return;
+    var menu = trigger.closest("details.mr-menu");
     var opened = openConfirm({
       action: trigger.getAttribute("data-mr-action"),
       heading: trigger.getAttribute("data-mr-heading"),
       message: trigger.getAttribute("data-mr-message"),
       label: trigger.getAttribute("data-mr-confirm-label"),
+      returnFocus: menu ? menu.querySelector("summary") : trigger,
     });
     if (opened) {
       event.preventDefault();
-      var menu = trigger.closest("details.mr-menu");
       if (menu) menu.open = false;
     }
   });
@@ -176,6 +184,7 @@
         label: "Delete",
         items: paths,
         itemName: "paths",
+        returnFocus: event.submitter || form.querySelector("[data-mr-delete-button]"),
       });
       if (opened) event.preventDefault();
     } else if (form.matches("form[data-mr-compare-form]")) {
