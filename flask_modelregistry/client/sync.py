@@ -142,8 +142,7 @@ def upload(client: RegistryClient, project: str, ref: VersionRef, files: t.Seque
         replace = False
         if there is not None:
             if there.size == lf.size and there.sha256 == file_sha256(lf.source):
-                summary.skipped += 1
-                _say(f"skipped   {lf.path} (already there, same sha256)", quiet)
+                _skipped(summary, lf.path, quiet)
                 continue
             if not overwrite:
                 _fail(summary, f"{lf.path}: already in the registry with other content; "
@@ -161,8 +160,7 @@ def upload(client: RegistryClient, project: str, ref: VersionRef, files: t.Seque
                 # uploaded meanwhile (by a parallel run): the same content counts as done
                 there = client.list_files(project, ref.version_id).get(lf.path)
                 if there is not None and there.sha256 == file_sha256(lf.source):
-                    summary.skipped += 1
-                    _say(f"skipped   {lf.path} (already there, same sha256)", quiet)
+                    _skipped(summary, lf.path, quiet)
                     continue
             _fail(summary, exc.message)
             continue
@@ -173,6 +171,11 @@ def upload(client: RegistryClient, project: str, ref: VersionRef, files: t.Seque
         summary.bytes += stored.size
         _say(f"uploaded  {lf.path} ({human_size(stored.size)})", quiet)
     return summary
+
+
+def _skipped(summary: Summary, path: str, quiet: bool) -> None:
+    summary.skipped += 1
+    _say(f"skipped   {path} (already there, same sha256)", quiet)
 
 
 def _fail(summary: Summary, message: str) -> None:
@@ -203,8 +206,7 @@ def download(client: RegistryClient, project: str, ref: VersionRef, dest: Path, 
         target = _target(dest, rf.path)
         if target.is_file():
             if target.stat().st_size == rf.size and file_sha256(target) == rf.sha256:
-                summary.skipped += 1
-                _say(f"skipped   {rf.path} (already there, same sha256)", quiet)
+                _skipped(summary, rf.path, quiet)
                 continue
             if not overwrite:
                 _fail(summary, f"{target}: exists with other content; pass --overwrite to replace it")
