@@ -1,6 +1,9 @@
 """Things a first-time user met in the browser: the wording of the files' deletion dialog, the
-pages in a phone-sized window, and the header's Log out button."""
+pages in a phone-sized window, the header's Log out button, and where the keyboard is after a
+confirmation dialog closes or the list is sorted."""
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -66,3 +69,18 @@ def test_closing_the_dialog_gives_the_keyboard_its_place_back(open_as, seeded):
     page.keyboard.press("Enter")
     page.get_by_role("dialog").get_by_role("button", name="Cancel").press("Enter")
     expect(page.get_by_role("button", name="Delete", exact=True)).to_be_focused()
+
+
+def test_sorting_with_the_keyboard_keeps_the_focus_on_the_sort_field(open_as, seeded):
+    """Each arrow key on the Sort field reloads the list; the keyboard must stay on the field."""
+    page = open_as("rita")
+    page.goto(f"/projects/{PROJECT}/models")
+    page.get_by_label("Sort by").focus()
+    with page.expect_navigation():
+        page.keyboard.press("ArrowDown")
+    expect(page).to_have_url(re.compile(r"sort=updated_at"))
+    expect(page.get_by_label("Sort by")).to_be_focused()
+    with page.expect_navigation():
+        page.keyboard.press("ArrowDown")
+    expect(page).to_have_url(re.compile(r"sort=name"))
+    expect(page.get_by_label("Sort by")).to_be_focused()

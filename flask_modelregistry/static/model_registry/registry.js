@@ -7,6 +7,11 @@
   if (!root) return;
   root.classList.add("mr-js");
   root.querySelectorAll("[data-mr-js-only]").forEach(function (el) { el.hidden = false; });
+  try {
+    var refocus = window.sessionStorage.getItem("mr-refocus");
+    window.sessionStorage.removeItem("mr-refocus");
+    if (refocus && document.getElementById(refocus)) document.getElementById(refocus).focus();
+  } catch (e) { /* storage off: the focus starts at the top */ }
 
   /* -- menus ------------------------------------------------------------------------------ */
   function menuItems(menu) { return Array.prototype.slice.call(menu.querySelectorAll("[role=menuitem]")); }
@@ -163,7 +168,11 @@
       }
       updateChecked(form);
     }
-    if (event.target.matches("select[data-mr-autosubmit]")) event.target.form.submit();
+    if (event.target.matches("select[data-mr-autosubmit]")) {
+      // a keyboard changes the field with each arrow key: after the reload, it is still on the field
+      try { window.sessionStorage.setItem("mr-refocus", event.target.id); } catch (e) { /* storage off */ }
+      event.target.form.submit();
+    }
     var compare = event.target.closest("form[data-mr-compare-form]");
     if (compare) updateCompare(compare);
   });
