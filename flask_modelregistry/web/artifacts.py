@@ -58,7 +58,8 @@ def delete_artifacts(project: str, model_id: int, version_id: int):
     return render_page(
         "model_registry/confirm.html", project, project_access, form=form,
         heading=f"Delete {len(chosen)} file{'s' if len(chosen) != 1 else ''} of {registered.name} {mv.version}?",
-        message="These files will be deleted. This cannot be undone.", items=chosen, item_name="paths",
+        message=f"{'This file' if len(chosen) == 1 else f'These {len(chosen)} files'} will be deleted. "
+                "This cannot be undone.", items=chosen, item_name="paths",
         confirm_label="Delete", action=url_for(".delete_artifacts", project=project, model_id=registered.id,
                                                version_id=mv.id),
         cancel_url=back)

@@ -175,6 +175,9 @@ def test_delete_files_through_the_confirmation_page(app, seeded, signed_in):
     confirm = rita.get(url)
     html = confirm.data.decode()
     assert confirm.status_code == 200 and "Delete 2 files of churn 1.0.0?" in html
+    assert "These 2 files will be deleted. This cannot be undone." in html
+    one = rita.get(seeded.version_url(seeded.v1) + "/artifacts/delete?paths=README.md").data.decode()
+    assert "Delete 1 file of churn 1.0.0?" in one and "This file will be deleted. This cannot be undone." in one
     assert '<button type="submit" class="mr-btn mr-btn-danger">Delete</button>' in html
     assert stored_objects(app) == ["README.md", "config/params.json", "model/weights.bin"]
     response = rita.post(seeded.version_url(seeded.v1) + "/artifacts/delete",
