@@ -16,13 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..config import config_value
-from ..errors import AlreadyExists, BadRequest, NotFound, TooLarge
+from ..errors import AlreadyExists, BadRequest, NotFound, StorageError, TooLarge
 from ..extension import current_state
 from ..models import Artifact, Run, utcnow
 from ..paths import validate_artifact_path
 from . import audit
 from .access import authorize
-from .common import end_read_transaction, session, write_transaction
+from .common import end_read_transaction, is_unique_violation, session, write_transaction
 from .identity import Actor
 
 log = logging.getLogger(__name__)
@@ -87,30 +87,62 @@ def upload_artifact(project: str, actor: Actor, run_id: str, path: t.Any, stream
     if content_length is not None and stored.size != content_length:
         store.delete(key)
         raise BadRequest("the upload ended before the declared Content-Length")
-    artifact = Artifact(run_id=run_id, path=path, size=stored.size, sha256=stored.sha256, content_type=ctype,
-                        storage_key=key, created_by_id=actor.user_id, created_by_name=actor.name)
-    replaced: list[str] = []
     try:
-        with write_transaction() as s:
-            if overwrite:
-                old = s.scalar(sa.select(Artifact).where(Artifact.run_id == run_id, Artifact.path == path))
-                if old is not None:
-                    replaced.append(old.storage_key)
-                    s.delete(old)
-                    s.flush()
-            s.add(artifact)
-            s.flush()
-            _touch(run_id)
-            audit.record(project, actor, "artifact.upload", "artifact", artifact.id, path,
-                         {"run_id": run_id, "size": stored.size, "sha256": stored.sha256})
-    except IntegrityError:
-        store.delete(key)
-        raise AlreadyExists(f"{path} already exists", fields={"path": "A file with this path already exists."}) from None
+        artifact, replaced = _record_upload(project, actor, run_id, path, key, stored, ctype, overwrite=overwrite)
     except BaseException:
         store.delete(key)
         raise
     delete_stored_objects(replaced)
     return artifact
+
+
+#: tries of an overwrite that concurrent uploads of the same path keep overtaking (each miss means
+#: another upload committed, so this bounds a queue of that many writers)
+OVERWRITE_ATTEMPTS = 20
+
+
+class _Overtaken(Exception):
+    """A concurrent upload changed the path's row between reading and writing it."""
+
+
+def _record_upload(project: str, actor: Actor, run_id: str, path: str, key: str, stored: t.Any, ctype: str, *,
+                   overwrite: bool) -> tuple[Artifact, list[str]]:
+    """Insert the row naming a stored upload or, with ``overwrite``, point the path's row at it
+    and return the storage key it named, to delete. The row changes only if it still names the key
+    just read (and is locked where the database can), so concurrent overwrites of one path queue
+    up: every one succeeds, the last to commit is the file, and no replaced object is left behind."""
+    for _attempt in range(OVERWRITE_ATTEMPTS):
+        values = {"size": stored.size, "sha256": stored.sha256, "content_type": ctype, "storage_key": key,
+                  "created_at": utcnow(), "created_by_id": actor.user_id, "created_by_name": actor.name}
+        try:
+            with write_transaction() as s:
+                current = None
+                if overwrite:
+                    current = s.execute(sa.select(Artifact.id, Artifact.storage_key).where(
+                        Artifact.run_id == run_id, Artifact.path == path).with_for_update()).first()
+                if current is None:
+                    artifact = Artifact(run_id=run_id, path=path, **values)
+                    s.add(artifact)
+                    s.flush()
+                    s.expunge(artifact)  # keep its values after the commit, even if the row goes
+                else:
+                    changed = s.execute(sa.update(Artifact).where(
+                        Artifact.id == current.id, Artifact.storage_key == current.storage_key).values(**values))
+                    if changed.rowcount != 1:
+                        raise _Overtaken
+                    artifact = Artifact(id=current.id, run_id=run_id, path=path, **values)
+                _touch(run_id)
+                audit.record(project, actor, "artifact.upload", "artifact", artifact.id, path,
+                             {"run_id": run_id, "size": stored.size, "sha256": stored.sha256})
+        except _Overtaken:
+            continue
+        except IntegrityError as exc:
+            if overwrite and is_unique_violation(exc):
+                continue  # a concurrent upload gave the path its first file: replace that one
+            raise AlreadyExists(f"{path} already exists",
+                                fields={"path": "A file with this path already exists."}) from None
+        return artifact, [current.storage_key] if current is not None else []
+    raise StorageError(f"{path} is being replaced by other uploads at the same time; try again")
 
 
 def parse_range(header: str | None, size: int) -> ByteRange | None:
