@@ -65,7 +65,9 @@ def index():
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
+        username = form.username.data or ""
+        # PostgreSQL refuses a NUL in a query: no user has one in their name
+        user = None if "\x00" in username else db.session.scalar(sa.select(User).where(User.username == username))
         if _password_matches(user, form.password.data or ""):
             target = _safe_next(request.args.get("next")) or url_for("portal.index")
             session.clear()  # a fresh session: nothing planted before sign-in (a CSRF token) survives it

@@ -129,3 +129,11 @@ def test_portal_pages_refuse_to_be_framed(client, people):
         response = client.get(url)
         assert response.headers.get("X-Frame-Options") == "DENY", url
         assert "frame-ancestors 'none'" in response.headers.get("Content-Security-Policy", ""), url
+
+
+@pytest.mark.parametrize("username", ["rita\x00", "\x00", "r" * 5000, "rïta\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace")])
+def test_odd_usernames_are_refused_like_any_wrong_login(client, people, username):
+    """A NUL byte is a database error on PostgreSQL; it must be an ordinary refusal, not a 500."""
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": username, "password": "rita", "csrf_token": token})
+    assert response.status_code == 200 and b"Invalid username or password." in response.data
