@@ -207,17 +207,20 @@ def copy_run_artifacts(src_run_id: str, prefix: str, dst_run_id: str) -> int:
     if prefix:
         stmt = stmt.where(sa.or_(Artifact.path == prefix, Artifact.path.startswith(prefix + "/", autoescape=True)))
     sources = list(session().scalars(stmt))
-    copies = []
-    for src in sources:
-        key = f"runs/{dst_run_id}/{uuid.uuid4().hex}"
-        store.copy(src.storage_key, key)
-        copies.append(Artifact(run_id=dst_run_id, path=src.path, size=src.size, sha256=src.sha256,
-                               content_type=src.content_type, storage_key=key,
-                               created_by_id=src.created_by_id, created_by_name=src.created_by_name))
+    copies: list[Artifact] = []
     try:
+        for src in sources:
+            key = f"runs/{dst_run_id}/{uuid.uuid4().hex}"
+            try:
+                store.copy(src.storage_key, key)
+            except FileNotFoundError:
+                raise NotFound(f"the stored file of '{src.path}' is missing") from None
+            copies.append(Artifact(run_id=dst_run_id, path=src.path, size=src.size, sha256=src.sha256,
+                                   content_type=src.content_type, storage_key=key,
+                                   created_by_id=src.created_by_id, created_by_name=src.created_by_name))
         with write_transaction() as s:
             s.add_all(copies)
-    except BaseException:
+    except BaseException:  # the copies made so far belong to no row
         delete_stored_objects([c.storage_key for c in copies])
         raise
     return len(copies)

@@ -229,11 +229,21 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
                 existing_run = None
             continue  # a concurrent creation took the version or the number: look again
         if copy_artifacts_from:
-            from .artifacts import copy_run_artifacts
-            copy_artifacts_from_run, prefix = copy_artifacts_from
-            copy_run_artifacts(copy_artifacts_from_run, prefix, mv.run_id)
+            _copy_files_or_undo(project, actor, mv, *copy_artifacts_from)
         return mv
     raise AlreadyExists("the version could not be created because of concurrent changes; try again") from last_error
+
+
+def _copy_files_or_undo(project: str, actor: Actor, mv: ModelVersion, source_run_id: str, prefix: str) -> None:
+    """Copy the new version's files from another run; if that fails, the version goes again, so
+    a client that tries again does not leave a version without its files behind."""
+    from .artifacts import copy_run_artifacts
+
+    try:
+        copy_run_artifacts(source_run_id, prefix, mv.run_id)
+    except BaseException:
+        delete_version(project, actor, mv)
+        raise
 
 
 def _taken(model: RegisteredModel, parsed: ParsedVersion) -> str | None:

@@ -112,8 +112,13 @@ class GCSArtifactStore(ArtifactStore):
         return self.bucket.blob(self._name(key)).exists()
 
     def copy(self, src: str, dst: str) -> None:
-        self.bucket.copy_blob(self.bucket.blob(self._name(src)), self.bucket, self._name(dst),
-                              if_generation_match=0)
+        from google.api_core.exceptions import NotFound
+
+        try:
+            self.bucket.copy_blob(self.bucket.blob(self._name(src)), self.bucket, self._name(dst),
+                                  if_generation_match=0)
+        except NotFound:
+            raise FileNotFoundError(src) from None
 
     def signed_url(self, key: str, *, method: str = "GET", expires_in: int = 900,
                    content_type: str | None = None, filename: str | None = None) -> str | None:

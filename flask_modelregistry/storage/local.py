@@ -81,6 +81,8 @@ class LocalArtifactStore(ArtifactStore):
 
     def copy(self, src: str, dst: str) -> None:
         source, target = self._path(src), self._path(dst)
+        if not source.is_file():
+            raise FileNotFoundError(src)  # before making the target's folder, which would stay empty
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(source, target)  # same bytes, no copy; objects are never modified in place
