@@ -12,7 +12,6 @@ from ..services import registered_models as model_service
 from ..services import settings as settings_service
 from ..services import tracking
 from ..services import versions as version_service
-from ..services.access import authorize
 from . import schemas
 from .routing import json_body, query_args, route
 from .serialize import metric_json, artifact_json, models_json, versions_json
@@ -256,8 +255,7 @@ def delete_artifacts(project: str, model_id: int, version_id: int):
 @route(P + "/model-registry/settings", "GET", summary="The registry's settings of a project", tag="settings",
        response=schemas.Settings)
 def get_settings(project: str):
-    authorize(project, request_actor(), "admin")
-    s = settings_service.effective_settings(project)
+    s = settings_service.read_settings(project, request_actor())
     return jsonify({"project": project, "enabled": s.enabled, "visibility": s.visibility})
 
 
@@ -277,15 +275,13 @@ def audit_events(project: str):
     from ..services import audit
 
     args = query_args(schemas.AuditQuery)
-    authorize(project, request_actor(), "admin")
-    events = audit.list_events(project, limit=args["limit"] + 1, before_id=args["before_id"])
-    more = len(events) > args["limit"]
-    events = events[: args["limit"]]
+    events, next_before_id = audit.list_events(project, request_actor(), limit=args["limit"],
+                                               before_id=args["before_id"])
     schema = schemas.AuditEventSchema()
     return jsonify({
         "items": [schema.dump({"id": e.id, "created_at": e.created_at, "action": e.action,
                                "target_type": e.target_type, "target_id": e.target_id,
                                "target_name": e.target_name, "actor": e.actor_name, "via": e.via,
                                "details": e.details}) for e in events],
-        "next_before_id": events[-1].id if more and events else None,
+        "next_before_id": next_before_id,
     })

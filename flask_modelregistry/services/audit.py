@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from ..extension import current_state
 from ..models import AuditEvent
+from .access import authorize
 from .common import MAX_ROW_ID
 from .identity import Actor
 
@@ -21,9 +22,15 @@ def record(project: str, actor: Actor, action: str, target_type: str, target_id:
     ))
 
 
-def list_events(project: str, *, limit: int = 100, before_id: int | None = None) -> list[AuditEvent]:
+def list_events(project: str, actor: Actor, *, limit: int = 100,
+                before_id: int | None = None) -> tuple[list[AuditEvent], int | None]:
+    """A page of the project's events, newest first, for administrators (maintainers by default),
+    and the ``before_id`` of the next, older page (None on the last one)."""
+    authorize(project, actor, "admin")
     stmt = sa.select(AuditEvent).where(AuditEvent.project == project)
     if before_id and before_id <= MAX_ROW_ID:  # a larger one is after every event (and no int4)
         stmt = stmt.where(AuditEvent.id < before_id)
-    stmt = stmt.order_by(AuditEvent.id.desc()).limit(limit)
-    return list(current_state().db.session.scalars(stmt))
+    events = list(current_state().db.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit + 1)))
+    more = len(events) > limit
+    events = events[:limit]
+    return events, (events[-1].id if more and events else None)

@@ -24,6 +24,14 @@ def effective_settings(project: str) -> EffectiveSettings:
     return EffectiveSettings(project, row.enabled, row.visibility)
 
 
+def read_settings(project: str, actor) -> EffectiveSettings:
+    """A project's settings, as its administrators (maintainers by default) see them to change them."""
+    from .access import authorize
+
+    authorize(project, actor, "admin")
+    return effective_settings(project)
+
+
 def update_settings(project: str, actor, *, enabled: bool | None = None,
                     visibility: str | None = None) -> EffectiveSettings:
     """Change a project's settings; maintainers (``MODEL_REGISTRY_ADMIN_ROLE``) and above."""
