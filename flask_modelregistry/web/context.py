@@ -72,7 +72,9 @@ def filesize(size: int | None) -> str:
     value = float(size)
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
         if value < 1024 or unit == "TiB":
-            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+            if unit == "bytes":
+                return "1 byte" if size == 1 else f"{size} bytes"
+            return f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} bytes"  # pragma: no cover
 

@@ -84,3 +84,12 @@ def test_sorting_with_the_keyboard_keeps_the_focus_on_the_sort_field(open_as, se
         page.keyboard.press("ArrowDown")
     expect(page).to_have_url(re.compile(r"sort=name"))
     expect(page.get_by_label("Sort by")).to_be_focused()
+
+
+def test_the_upload_list_says_one_byte(open_as, seeded):
+    page = open_as("rita")
+    page.goto(seeded.version_url(seeded.v1) + "?tab=artifacts")
+    page.get_by_label("select").set_input_files([{"name": "flag.txt", "mimeType": "text/plain", "buffer": b"1"}])
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("[data-upload-path='flag.txt'] .mr-upload-name")).to_have_text("flag.txt (1 byte)")
+    expect(page.locator("tr[data-path='flag.txt']")).to_contain_text("1 byte")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import re
 
 import pytest
@@ -159,3 +160,14 @@ def test_a_long_training_run_shows_its_last_steps_and_a_thinned_chart(app, seede
     assert "Showing the last 100 of 1000 steps" in page
     assert page.count('<g class="mr-chart-point">') == 400
     assert "loss at step 0: 1" in page and "loss at step 999: 0.001" in page
+
+
+def test_a_one_byte_file_is_one_byte(app, seeded, signed_in):
+    from flask_modelregistry.services import artifacts, registered_models, versions
+
+    with app.app_context():
+        rita = actor_of("rita")
+        mv = versions.get_version(PROJECT, rita, registered_models.get_model(PROJECT, rita, seeded.model_id), seeded.v2)
+        artifacts.upload_artifact(PROJECT, rita, mv.run_id, "flag.txt", io.BytesIO(b"1"), content_length=1)
+    page = signed_in("gus").get(seeded.version_url(seeded.v2) + "?tab=artifacts").data.decode()
+    assert '<td class="mr-num">1 byte</td>' in page and "1 bytes" not in page

@@ -15,7 +15,10 @@
     var units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
     var value = bytes;
     for (var i = 0; i < units.length; i++) {
-      if (value < 1024 || i === units.length - 1) return i === 0 ? value + " bytes" : value.toFixed(1) + " " + units[i];
+      if (value < 1024 || i === units.length - 1) {
+        if (i === 0) return bytes === 1 ? "1 byte" : bytes + " bytes";
+        return value.toFixed(1) + " " + units[i];
+      }
       value /= 1024;
     }
     return bytes + " bytes";
