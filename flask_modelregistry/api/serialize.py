@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import typing as t
 
-import sqlalchemy as sa
-
-from ..models import Artifact, ModelAlias, ModelVersion, RegisteredModel
+from ..models import Artifact, ModelVersion, RegisteredModel
+from ..services import aliases as alias_service
 from ..services import batches, tracking
 from ..services.ci import ci_job
-from ..services.common import session
 from ..services.registered_models import ModelSummary
 from ..services.versions import VersionDetails
 from . import schemas
@@ -18,22 +16,10 @@ _version_schema = schemas.Version()
 _artifact_schema = schemas.ArtifactSchema()
 
 
-def _aliases_by_model(model_ids: t.Sequence[int]) -> dict[int, dict[str, str]]:
-    out: dict[int, dict[str, str]] = {}
-    if not model_ids:
-        return out
-    rows = session().execute(
-        sa.select(ModelAlias.model_id, ModelAlias.alias, ModelVersion.version)
-        .join(ModelVersion, ModelVersion.id == ModelAlias.version_id)
-        .where(ModelAlias.model_id.in_(list(model_ids))).order_by(ModelAlias.alias))
-    for row in rows:
-        out.setdefault(row.model_id, {})[row.alias] = row.version
-    return out
-
-
 def models_json(summaries: t.Sequence[ModelSummary]) -> list[dict[str, t.Any]]:
     ids = [s.model.id for s in summaries]
-    aliases = _aliases_by_model(ids)
+    aliases = {model_id: dict(pairs) for model_id, pairs in
+               alias_service.aliases_by_model(ids, label=ModelVersion.version).items()}
     tags = batches.tags_by_model(ids)
     out = []
     for s in summaries:
@@ -49,12 +35,7 @@ def models_json(summaries: t.Sequence[ModelSummary]) -> list[dict[str, t.Any]]:
 
 
 def versions_json(model: RegisteredModel, items: t.Sequence[VersionDetails]) -> list[dict[str, t.Any]]:
-    ids = [d.version.id for d in items]
-    alias_rows: dict[int, list[str]] = {}
-    if ids:
-        for row in session().execute(sa.select(ModelAlias.version_id, ModelAlias.alias)
-                                     .where(ModelAlias.version_id.in_(ids)).order_by(ModelAlias.alias)):
-            alias_rows.setdefault(row.version_id, []).append(row.alias)
+    alias_rows = alias_service.aliases_by_version([d.version.id for d in items])
     datasets = tracking.datasets_of([d.version.run_id for d in items])
     out = []
     for d in items:

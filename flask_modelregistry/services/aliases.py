@@ -87,16 +87,17 @@ def version_by_alias(project: str, actor: Actor, model: RegisteredModel, alias: 
     return version
 
 
-def aliases_by_model(model_ids: t.Sequence[int]) -> dict[int, list[tuple[str, int]]]:
-    """``{model_id: [(alias, version number), ...]}`` in one query."""
-    out: dict[int, list[tuple[str, int]]] = {}
+def aliases_by_model(model_ids: t.Sequence[int], label: t.Any = ModelVersion.number) -> dict[int, list[tuple[str, t.Any]]]:
+    """``{model_id: [(alias, version number), ...]}`` in one query (``label=ModelVersion.version``:
+    the semantic version instead of the number)."""
+    out: dict[int, list[tuple[str, t.Any]]] = {}
     for chunk in chunks(model_ids):
         rows = session().execute(
-            sa.select(ModelAlias.model_id, ModelAlias.alias, ModelVersion.number)
+            sa.select(ModelAlias.model_id, ModelAlias.alias, label.label("label"))
             .join(ModelVersion, ModelVersion.id == ModelAlias.version_id)
             .where(ModelAlias.model_id.in_(chunk)).order_by(ModelAlias.alias))
         for row in rows:
-            out.setdefault(row.model_id, []).append((row.alias, row.number))
+            out.setdefault(row.model_id, []).append((row.alias, row.label))
     return out
 
 

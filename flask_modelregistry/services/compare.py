@@ -16,9 +16,10 @@ import typing as t
 import sqlalchemy as sa
 
 from ..errors import Invalid
-from ..models import ModelAlias, ModelVersion, RegisteredModel, RunDataset, utcnow
+from ..models import ModelVersion, RegisteredModel, RunDataset, utcnow
 from . import audit
 from .access import authorize
+from .aliases import aliases_by_version
 from .ci import ci_job
 from .common import check_name, row_id, session, write_transaction
 from .identity import Actor
@@ -211,15 +212,6 @@ def _parents(versions: t.Sequence[ModelVersion]) -> dict[int, ParentRef]:
     return {row.id: ParentRef(row.id, row.version, row.model_id, row.name) for row in rows}
 
 
-def _aliases(versions: t.Sequence[ModelVersion]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    rows = session().execute(sa.select(ModelAlias.version_id, ModelAlias.alias)
-                             .where(ModelAlias.version_id.in_([v.id for v in versions])).order_by(ModelAlias.alias))
-    for row in rows:
-        out.setdefault(row.version_id, []).append(row.alias)
-    return out
-
-
 def dataset_ref(d: RunDataset) -> DatasetRef:
     return DatasetRef(role=d.role, name=d.name, uri=d.uri, digest=d.digest, source_type=d.source_type)
 
@@ -232,7 +224,7 @@ def compare_versions(project: str, actor: Actor, model: RegisteredModel, version
     infos = details(rows)
     datasets = datasets_of([v.run_id for v in rows])
     parents = _parents(rows)
-    aliases = _aliases(rows)
+    aliases = aliases_by_version([v.id for v in rows])
     columns = [ComparedVersion(version=d.version, details=d,
                                parent=parents.get(d.version.parent_version_id or -1),
                                datasets=[dataset_ref(x) for x in datasets.get(d.version.run_id, [])],

@@ -13,6 +13,7 @@ from ..errors import AlreadyExists, Invalid, NotFound
 from ..models import ModelTag, ModelVersion, RegisteredModel, utcnow
 from . import audit
 from .access import authorize
+from .batches import latest_order
 from .common import (Page, check_name, check_string_map, check_text, clamp_page, like_pattern, row_id, session,
                      write_transaction)
 from .identity import Actor
@@ -42,12 +43,8 @@ def latest_version_subquery(model_id_col: t.Any) -> tuple[sa.ScalarSelect, sa.Sc
     """Correlated subqueries: the highest release's id and version (the highest prerelease when
     a model has no release), and the number of versions."""
     v = sa.orm.aliased(ModelVersion)
-    latest = (
-        sa.select(v.id).where(v.model_id == model_id_col)
-        .order_by((v.semver_key == "~").desc(), v.semver_major.desc(), v.semver_minor.desc(),
-                  v.semver_patch.desc(), v.semver_key.desc(), v.id.desc())
-        .limit(1).correlate_except(v).scalar_subquery()
-    )
+    latest = (sa.select(v.id).where(v.model_id == model_id_col).order_by(*latest_order(v))
+              .limit(1).correlate_except(v).scalar_subquery())
     c = sa.orm.aliased(ModelVersion)
     version_count = (sa.select(sa.func.count(c.id)).where(c.model_id == model_id_col)
                      .correlate_except(c).scalar_subquery())

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Invalid, NotFound
 from ..models import Experiment, ModelVersion, Run, RunDataset, RunMetric, RunParam, RunTag, utcnow
-from . import audit
+from . import audit, batches
 from .access import authorize
 from .common import CONTROL_CHARS, check_name, check_string_map, session, write_transaction
 from .identity import Actor
@@ -194,13 +194,11 @@ def metric_history(project: str, actor: Actor, run: Run, key: str | None = None)
 
 
 def params_of(run_id: str) -> dict[str, str]:
-    return dict(session().execute(sa.select(RunParam.key, RunParam.value)
-                                  .where(RunParam.run_id == run_id).order_by(RunParam.key)).all())
+    return batches.params_by_run([run_id]).get(run_id, {})
 
 
 def tags_of(run_id: str) -> dict[str, str]:
-    return dict(session().execute(sa.select(RunTag.key, RunTag.value)
-                                  .where(RunTag.run_id == run_id).order_by(RunTag.key)).all())
+    return batches.tags_by_run([run_id]).get(run_id, {})
 
 
 def datasets_of(run_ids: t.Sequence[str]) -> dict[str, list[RunDataset]]:
