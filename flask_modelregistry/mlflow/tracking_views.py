@@ -185,9 +185,9 @@ def get_metric_history():
     key = p.string("metric_key", required=True)
     limit = check_max_results(p.integer("max_results"), default=25_000, maximum=25_000)
     offset = decode_page_token(p.string("page_token"))
-    history = tracking.metric_history(project(), actor(), run, key)
-    page = history[offset:offset + limit]
-    token = encode_page_token(offset + limit) if len(history) > offset + limit else None
+    history = tracking.metric_history(project(), actor(), run, key, offset=offset, limit=limit + 1)
+    page = history[:limit]
+    token = encode_page_token(offset + limit) if len(history) > limit else None
     return ok(compact({
         "metrics": [{"key": m.key, "value": number(m.value), "timestamp": m.timestamp, "step": m.step}
                     for _k, m in page],

@@ -184,12 +184,16 @@ def log_batch(project: str, actor: Actor, run: Run, *, metrics: t.Any = (), para
         touch_version(run.id)
 
 
-def metric_history(project: str, actor: Actor, run: Run, key: str | None = None) -> list[tuple[str, MetricValue]]:
+def metric_history(project: str, actor: Actor, run: Run, key: str | None = None, *, offset: int = 0,
+                   limit: int | None = None) -> list[tuple[str, MetricValue]]:
+    """Every logged value (of ``key``), by key, step and time; ``offset`` and ``limit`` page it
+    in SQL, so a page of a metric logged a million times reads one page of rows."""
     authorize(project, actor, "read")
     stmt = sa.select(RunMetric).where(RunMetric.run_id == run.id)
     if key is not None:
         stmt = stmt.where(RunMetric.key == key)
-    rows = session().scalars(stmt.order_by(RunMetric.key, RunMetric.step, RunMetric.timestamp, RunMetric.id))
+    stmt = stmt.order_by(RunMetric.key, RunMetric.step, RunMetric.timestamp, RunMetric.id).offset(offset or None)
+    rows = session().scalars(stmt.limit(limit) if limit is not None else stmt)
     return [(r.key, MetricValue(r.key, float("nan") if r.is_nan else r.value, r.step, r.timestamp)) for r in rows]
 
 
