@@ -126,7 +126,9 @@ def authorize(project: str, actor: Actor, need: Need = "read") -> ProjectAccess:
         raise NotFound("project not found")
     if not access.can_read:
         if access.exists and not access.enabled:
-            raise NotFound("the model registry of this project is disabled")
+            # members may learn why; to anyone else it looks like a project that does not exist
+            raise NotFound("the model registry of this project is disabled" if role_rank(access.role) >= 0
+                           else "project not found")
         if not actor.is_authenticated:
             raise Unauthenticated("authentication required")
         raise NotFound("project not found")
