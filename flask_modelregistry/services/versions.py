@@ -20,6 +20,9 @@ from .common import (Page, check_string_map, check_text, clamp_page, is_unique_v
 from .identity import Actor
 
 VERSION_TAG = "model_registry.version"
+#: the length of ``semver_key``: a prerelease of many short numeric parts encodes longer than the
+#: 255 characters a version may have (each such part takes four more)
+MAX_PRECEDENCE_KEY = 255
 STAGES = ("None", "Staging", "Production", "Archived")
 
 
@@ -170,6 +173,9 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
 
     authorize(project, actor, "write")
     parsed = parse_version(version) if version not in (None, "") else None
+    if parsed is not None and len(parsed.key) > MAX_PRECEDENCE_KEY:
+        raise Invalid("the prerelease has too many parts", fields={
+            "version": "Use fewer prerelease identifiers (e.g. 1.0.0-rc.1)."})
     description = check_text(description, "description")
     meta = check_string_map(dict(metadata or {}), "metadata")
     param_map = check_string_map(dict(params or {}), "params")
@@ -197,7 +203,7 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
             _raise_if_taken(model, chosen)
         number = (s.scalar(sa.select(sa.func.max(ModelVersion.number)).where(ModelVersion.model_id == model.id)) or 0) + 1
         run = existing_run or Run(id=uuid.uuid4().hex, project=project, experiment_id=experiment_id,
-                                  name=f"{model.name}-{chosen.text}", status="FINISHED",
+                                  name=f"{model.name}-{chosen.text}"[:255], status="FINISHED",
                                   start_time=int(utcnow().timestamp() * 1000), user_id=actor.user_id)
         mv = ModelVersion(
             model_id=model.id, number=number, version=chosen.text, semver_major=chosen.major,
