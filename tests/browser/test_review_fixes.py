@@ -93,3 +93,14 @@ def test_the_upload_list_says_one_byte(open_as, seeded):
     page.get_by_role("button", name="Upload").click()
     expect(page.locator("[data-upload-path='flag.txt'] .mr-upload-name")).to_have_text("flag.txt (1 byte)")
     expect(page.locator("tr[data-path='flag.txt']")).to_contain_text("1 byte")
+
+
+def test_the_login_page_starts_in_the_username_field(open_as, people):
+    page = open_as(None)
+    page.goto(f"/projects/{PROJECT}/models")  # signed out: sent to the login page
+    expect(page.get_by_label("Username")).to_be_focused()
+    page.keyboard.type("rita")
+    page.keyboard.press("Tab")
+    page.keyboard.type("rita")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Model registry", exact=True)).to_be_visible()  # back where it began
