@@ -3,6 +3,7 @@ registers the Flask rules and generates the OpenAPI document."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import typing as t
 
 from flask import request
@@ -61,9 +62,26 @@ def _fields_of(err: ValidationError) -> dict[str, str]:
     return out
 
 
+def request_json() -> t.Any:
+    """The request's body parsed as JSON, None when it is not JSON (empty, not UTF-8, bad syntax).
+    Raises :class:`BadRequest` for JSON no handler could use: nested deeper than the parser
+    recurses, or with a lone surrogate escape (``"\\ud800"``), which no database can store.
+    Shared by the JSON, package and MLflow APIs."""
+    try:
+        data = request.get_json(silent=True, force=True)
+    except RecursionError:
+        raise BadRequest("the JSON body is nested too deeply") from None
+    if data is not None:
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRequest("the JSON body contains a lone surrogate escape (not UTF-8 text)") from None
+    return data
+
+
 def json_body(schema: type[Schema] | None = None, *, many: bool = False) -> t.Any:
     """The request's JSON body, checked against ``schema``: 400 when it is not JSON, 422 when a field is wrong."""
-    data = request.get_json(silent=True, force=True) if request.content_length != 0 else None
+    data = request_json() if request.content_length != 0 else None
     if data is None:
         raise BadRequest("the request body must be JSON")
     if schema is None:

@@ -11,6 +11,7 @@ import typing as t
 
 from flask import Response, g, jsonify, request
 
+from ..api.routing import request_json
 from ..auth import request_actor
 from ..errors import BadRequest
 from ..services.identity import Actor
@@ -50,7 +51,7 @@ class Params:
         if not request.content_length and not request.headers.get("Transfer-Encoding"):
             return cls({}, from_query=False)
         request.max_content_length = MAX_JSON_BODY
-        data = request.get_json(force=True, silent=True)
+        data = request_json()
         if data is None:
             raise BadRequest("Malformed request: the body must be a JSON object")
         if not isinstance(data, dict):

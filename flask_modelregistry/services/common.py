@@ -116,6 +116,18 @@ def check_name(value: t.Any, field: str, *, max_length: int = 255, required: boo
     return value
 
 
+def storable_text(text: str) -> bool:
+    """Whether a database can store ``text``: no NUL (PostgreSQL refuses it) and no lone surrogate
+    (no UTF-8 for it), as text decoded from a JSON string nested in another may have."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_text(value: t.Any, field: str, *, max_length: int = 100_000) -> str:
     if value is None:
         return ""

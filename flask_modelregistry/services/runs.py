@@ -116,7 +116,7 @@ def dataset_uri(source: t.Any) -> str:
         return ""
     try:
         parsed = json.loads(source)
-    except ValueError:
+    except (ValueError, RecursionError):
         return source
     if isinstance(parsed, dict):
         for key in ("uri", "url", "path", "table_name", "sql"):

@@ -304,7 +304,7 @@ def decode_page_token(token: str | None) -> int:
         raise BadRequest("Invalid page token, could not base64-decode") from None
     try:
         parsed = json.loads(decoded)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest(f"Invalid page token, decoded value={decoded[:100]!r}") from None
     offset = parsed.get("offset") if isinstance(parsed, dict) else None
     if isinstance(offset, bool) or not isinstance(offset, int) or not 0 < offset <= MAX_OFFSET:

@@ -13,7 +13,7 @@ from ..errors import Invalid, NotFound
 from ..models import Experiment, ModelVersion, Run, RunDataset, RunMetric, RunParam, RunTag, utcnow
 from . import audit, batches
 from .access import authorize
-from .common import CONTROL_CHARS, check_name, check_string_map, session, write_transaction
+from .common import CONTROL_CHARS, check_name, check_string_map, session, storable_text, write_transaction
 from .identity import Actor
 from .versions import MetricValue
 
@@ -225,7 +225,7 @@ def check_dataset(d: t.Any, where: str = "datasets") -> dict[str, str]:
     out = {"name": name, "role": role}
     for key, limit in (("uri", 4000), ("digest", 255), ("source_type", 64), ("schema", 100_000), ("profile", 100_000)):
         value = d.get(key) or ""
-        if not isinstance(value, str) or len(value) > limit or "\x00" in value:
+        if not isinstance(value, str) or len(value) > limit or not storable_text(value):
             raise Invalid(f"bad dataset {key}", fields={f"{where}.{key}": f"Must be a string of at most {limit} characters."})
         out[key] = value
     return out
