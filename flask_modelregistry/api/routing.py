@@ -30,6 +30,8 @@ class Route:
 
 
 ROUTES: list[Route] = []
+#: the largest JSON body read (a log-batch of 10,000 metrics is about 1 MiB); larger ones get 413
+MAX_JSON_BODY = 32 * 1024 * 1024
 
 
 def route(rule: str, method: str, *, summary: str, tag: str, body: type[Schema] | None = None,
@@ -66,7 +68,9 @@ def request_json() -> t.Any:
     """The request's body parsed as JSON, None when it is not JSON (empty, not UTF-8, bad syntax).
     Raises :class:`BadRequest` for JSON no handler could use: nested deeper than the parser
     recurses, or with a lone surrogate escape (``"\\ud800"``), which no database can store.
-    Shared by the JSON, package and MLflow APIs."""
+    A body above :data:`MAX_JSON_BODY` is refused (413) before it is read into memory.
+    Shared by the JSON and MLflow APIs."""
+    request.max_content_length = MAX_JSON_BODY
     try:
         data = request.get_json(silent=True, force=True)
     except RecursionError:

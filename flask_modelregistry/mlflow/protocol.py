@@ -16,9 +16,6 @@ from ..auth import request_actor
 from ..errors import BadRequest
 from ..services.identity import Actor
 
-#: the largest JSON body read (a log-batch of 10,000 metrics is about 1 MiB); larger ones get 413
-MAX_JSON_BODY = 32 * 1024 * 1024
-
 
 def project() -> str:
     return g.mlflow_project
@@ -50,7 +47,6 @@ class Params:
             return cls(request.args, from_query=True)
         if not request.content_length and not request.headers.get("Transfer-Encoding"):
             return cls({}, from_query=False)
-        request.max_content_length = MAX_JSON_BODY
         data = request_json()
         if data is None:
             raise BadRequest("Malformed request: the body must be a JSON object")

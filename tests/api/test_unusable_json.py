@@ -47,3 +47,14 @@ def test_mlflow_page_token_and_dataset_source(client, rita, version):
     stored = client.get(f"{P}/models/{version['model_id']}/versions/{version['id']}/datasets",
                         headers=rita.headers).json["items"]
     assert [d["uri"] for d in stored] == ["[" * 3000]  # not JSON it can read: the source is kept as sent
+
+
+def test_a_body_too_large_for_json_is_refused_before_it_is_read(client, rita):
+    """Bodies are read whole to parse them, so their size is bounded (32 MiB), credentials or not."""
+    body = b'{"name": "big", "description": "' + b"x" * (33 * 1024 * 1024) + b'"}'
+    for headers in ({}, rita.headers):
+        r = client.post(f"{P}/models", data=body, headers={**headers, **JSON})
+        assert r.status_code == 413 and r.json["error"]["code"] == "too_large", r.status_code
+        r = client.post(f"{T}/registered-models/create", data=body, headers={**headers, **JSON})
+        assert r.status_code == 413 and r.json["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert client.get(f"{P}/models", headers=rita.headers).json["total"] == 0
