@@ -17,7 +17,7 @@ from ..versioning import parse_version
 from . import audit
 from .access import authorize
 from .batches import chunks
-from .common import session, write_transaction
+from .common import session, upsert, write_transaction
 from .identity import Actor
 
 _ALIAS = re.compile(r"^[\w\-]+$")
@@ -45,12 +45,9 @@ def set_alias(project: str, actor: Actor, model: RegisteredModel, alias: t.Any, 
     """Point ``alias`` at ``version``, moving it from another version if needed."""
     authorize(project, actor, "write")
     alias = check_alias(alias)
-    with write_transaction() as s:
-        row = s.get(ModelAlias, (model.id, alias))
-        if row is None:
-            s.add(ModelAlias(model_id=model.id, alias=alias, version_id=version.id))
-        else:
-            row.version_id = version.id
+    with write_transaction():
+        upsert(ModelAlias, [{"model_id": model.id, "alias": alias, "version_id": version.id}],
+               keys=("model_id", "alias"), update=("version_id",))
         model.updated_at = utcnow()
         audit.record(project, actor, "model.alias.set", "model", model.id, model.name,
                      {"alias": alias, "version": version.version})

@@ -166,5 +166,37 @@ def is_unique_violation(exc: IntegrityError) -> bool:
     return "UNIQUE" in str(exc.orig).upper()
 
 
+def upsert(model: t.Any, rows: t.Sequence[t.Mapping[str, t.Any]], *, keys: t.Sequence[str],
+           update: t.Sequence[str] = ()) -> None:
+    """Insert ``rows`` in the current transaction; a row whose ``keys`` exist already updates the
+    ``update`` columns (or is skipped when there are none). One statement, so two requests setting
+    the same new tag at once both succeed instead of one failing on the primary key."""
+    if not rows:
+        return
+    s = session()
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # other databases: the same effect without the guarantee under concurrency
+        for row in rows:
+            found = s.scalar(sa.select(model).where(*(getattr(model, k) == row[k] for k in keys)))
+            if found is None:
+                s.add(model(**row))
+            else:
+                for column in update:
+                    setattr(found, column, row[column])
+        s.flush()
+        return
+    stmt = insert(model).values([dict(row) for row in rows])
+    if update:
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys),
+                                          set_={column: stmt.excluded[column] for column in update})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    s.execute(stmt)
+
+
 def count(stmt: sa.Select) -> int:
     return session().scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0

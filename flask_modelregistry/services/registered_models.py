@@ -15,7 +15,7 @@ from . import audit
 from .access import authorize
 from .batches import latest_order
 from .common import (Page, check_name, check_string_map, check_text, clamp_page, like_pattern, row_id, session,
-                     write_transaction)
+                     upsert, write_transaction)
 from .identity import Actor
 
 MODEL_SORTS = {"name": RegisteredModel.name, "created_at": RegisteredModel.created_at,
@@ -166,14 +166,10 @@ def set_model_tag(project: str, actor: Actor, model: RegisteredModel, key: t.Any
     authorize(project, actor, "write")
     tags = check_string_map({key: value} if isinstance(key, str) else {None: value}, "tags")
     key, value = next(iter(tags.items()))
-    s = session()
-    tag = s.get(ModelTag, (model.id, key))
-    if tag is None:
-        s.add(ModelTag(model_id=model.id, key=key, value=value))
-    else:
-        tag.value = value
     model.updated_at = utcnow()
     with write_transaction():
+        upsert(ModelTag, [{"model_id": model.id, "key": key, "value": value}], keys=("model_id", "key"),
+               update=("value",))
         audit.record(project, actor, "model.tag.set", "model", model.id, model.name, {key: value})
 
 

@@ -13,7 +13,7 @@ from ..errors import Invalid, NotFound
 from ..models import Experiment, ModelVersion, Run, RunDataset, RunMetric, RunParam, RunTag, utcnow
 from . import audit, batches
 from .access import authorize
-from .common import CONTROL_CHARS, check_name, check_string_map, session, storable_text, write_transaction
+from .common import CONTROL_CHARS, check_name, check_string_map, session, storable_text, upsert, write_transaction
 from .identity import Actor
 from .versions import MetricValue
 
@@ -121,34 +121,27 @@ def add_params(run_id: str, params: t.Mapping[str, str], *, replace: bool) -> No
     """Set parameters in the current transaction. Without ``replace``, changing a logged
     parameter's value is refused, as MLflow does."""
     s = session()
+    rows = [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()]
     if replace:
-        s.execute(sa.delete(RunParam).where(RunParam.run_id == run_id))
-        s.flush()
-        s.add_all(RunParam(run_id=run_id, key=k, value=v) for k, v in params.items())
+        s.execute(sa.delete(RunParam).where(RunParam.run_id == run_id, RunParam.key.not_in(list(params))))
+        upsert(RunParam, rows, keys=("run_id", "key"), update=("value",))
         return
     if not params:
         return
-    existing = dict(s.execute(sa.select(RunParam.key, RunParam.value).where(
+    upsert(RunParam, rows, keys=("run_id", "key"))  # a key logged before (or just now, concurrently) stays
+    stored = dict(s.execute(sa.select(RunParam.key, RunParam.value).where(
         RunParam.run_id == run_id, RunParam.key.in_(list(params)))).all())
     for key, value in params.items():
-        if key in existing:
-            if existing[key] != value:
-                raise Invalid(
-                    f"Changing param values is not allowed. Param with key='{key}' was already logged "
-                    f"with value='{existing[key]}' for run ID='{run_id}'. Attempted logging new value '{value}'.",
-                    fields={"params": f"{key} already has another value."})
-            continue
-        s.add(RunParam(run_id=run_id, key=key, value=value))
+        if stored[key] != value:  # the transaction rolls back: none of these params is kept
+            raise Invalid(
+                f"Changing param values is not allowed. Param with key='{key}' was already logged "
+                f"with value='{stored[key]}' for run ID='{run_id}'. Attempted logging new value '{value}'.",
+                fields={"params": f"{key} already has another value."})
 
 
 def set_run_tags(run_id: str, tags: t.Mapping[str, str]) -> None:
-    s = session()
-    for key, value in tags.items():
-        tag = s.get(RunTag, (run_id, key))
-        if tag is None:
-            s.add(RunTag(run_id=run_id, key=key, value=value))
-        else:
-            tag.value = value
+    upsert(RunTag, [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()], keys=("run_id", "key"),
+           update=("value",))
 
 
 def log_metrics(project: str, actor: Actor, run: Run, metrics: t.Any) -> int:
@@ -232,14 +225,10 @@ def check_dataset(d: t.Any, where: str = "datasets") -> dict[str, str]:
 
 
 def add_datasets(run_id: str, datasets: t.Sequence[dict[str, str]]) -> None:
-    s = session()
-    for d in datasets:
-        exists = s.scalar(sa.select(RunDataset.id).where(
-            RunDataset.run_id == run_id, RunDataset.name == d["name"], RunDataset.digest == d["digest"],
-            RunDataset.role == d["role"]))
-        if exists is None:
-            s.add(RunDataset(run_id=run_id, **d))
-    s.flush()
+    """Add datasets a run does not have yet (by name, digest and role), in one statement."""
+    unique = {(d["name"], d["digest"], d["role"]): d for d in datasets}
+    upsert(RunDataset, [{"run_id": run_id, "created_at": utcnow(), **d} for d in unique.values()],
+           keys=("run_id", "name", "digest", "role"))
 
 
 def replace_datasets(project: str, actor: Actor, run: Run, datasets: t.Any) -> list[RunDataset]:

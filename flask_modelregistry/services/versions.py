@@ -16,7 +16,7 @@ from ..versioning import ParsedVersion, next_major, parse_version
 from . import audit, batches
 from .access import authorize
 from .common import (Page, check_string_map, check_text, clamp_page, is_unique_violation, like_pattern, row_id,
-                     session, write_transaction)
+                     session, upsert, write_transaction)
 from .identity import Actor
 
 VERSION_TAG = "model_registry.version"
@@ -331,14 +331,10 @@ def replace_metadata(project: str, actor: Actor, version: ModelVersion, metadata
 def set_version_tag(project: str, actor: Actor, version: ModelVersion, key: t.Any, value: t.Any) -> None:
     authorize(project, actor, "write")
     key, value = next(iter(check_string_map({key: value} if isinstance(key, str) else {None: value}, "tags").items()))
-    s = session()
-    tag = s.get(VersionTag, (version.id, key))
-    if tag is None:
-        s.add(VersionTag(version_id=version.id, key=key, value=value))
-    else:
-        tag.value = value
     version.updated_at = utcnow()
     with write_transaction():
+        upsert(VersionTag, [{"version_id": version.id, "key": key, "value": value}], keys=("version_id", "key"),
+               update=("value",))
         audit.record(project, actor, "version.tag.set", "version", version.id,
                      f"{version.model.name}/{version.version}", {key: value})
 
