@@ -188,9 +188,8 @@ def delete_artifacts(project: str, actor: Actor, run_id: str, paths: t.Any) -> l
     missing = [p for p in clean if p not in found]
     if missing:
         raise NotFound(f"No such artifact: '{missing[0]}'")
-    keys = [a.storage_key for a in rows]
     with write_transaction() as s:
-        s.execute(sa.delete(Artifact).where(Artifact.id.in_([a.id for a in rows])))
+        keys = delete_rows_returning_keys(Artifact.id.in_([a.id for a in rows]))
         _touch(run_id)
         audit.record(project, actor, "artifact.delete", "run", run_id, ", ".join(sorted(found))[:1024],
                      {"paths": sorted(found)})
@@ -224,6 +223,14 @@ def copy_run_artifacts(src_run_id: str, prefix: str, dst_run_id: str) -> int:
         delete_stored_objects([c.storage_key for c in copies])
         raise
     return len(copies)
+
+
+def delete_rows_returning_keys(where: t.Any) -> list[str]:
+    """Delete the artifact rows matching ``where`` in the current transaction and return the
+    storage keys they named when deleted: a concurrent overwrite may have pointed a row at a new
+    object since it was read, and that object must go too."""
+    stmt = sa.delete(Artifact).where(where).returning(Artifact.storage_key)
+    return list(session().scalars(stmt.execution_options(synchronize_session=False)))
 
 
 def delete_stored_objects(keys: t.Iterable[str]) -> None:

@@ -15,6 +15,7 @@ from ..models import (Artifact, LoggedModel, ModelAlias, ModelVersion, Registere
 from ..versioning import ParsedVersion, next_major, parse_version
 from . import audit, batches
 from .access import authorize
+from .artifacts import delete_rows_returning_keys
 from .common import (Page, check_string_map, check_text, clamp_page, is_unique_violation, like_pattern, row_id,
                      session, upsert, write_transaction)
 from .identity import Actor
@@ -352,13 +353,13 @@ def purge_versions(version_ids: t.Sequence[int]) -> list[str]:
         return []
     s = session()
     run_ids = list(s.scalars(sa.select(ModelVersion.run_id).where(ModelVersion.id.in_(version_ids))))
-    keys = list(s.scalars(sa.select(Artifact.storage_key).where(Artifact.run_id.in_(run_ids))))
+    keys = delete_rows_returning_keys(Artifact.run_id.in_(run_ids))
     s.execute(sa.update(ModelVersion).where(ModelVersion.parent_version_id.in_(version_ids))
               .values(parent_version_id=None))
     s.execute(sa.delete(ModelAlias).where(ModelAlias.version_id.in_(version_ids)))
     s.execute(sa.delete(VersionTag).where(VersionTag.version_id.in_(version_ids)))
     s.execute(sa.delete(ModelVersion).where(ModelVersion.id.in_(version_ids)))
-    for table in (Artifact, RunMetric, RunParam, RunTag, RunDataset, LoggedModel):
+    for table in (RunMetric, RunParam, RunTag, RunDataset, LoggedModel):
         s.execute(sa.delete(table).where(table.run_id.in_(run_ids)))
     s.execute(sa.delete(Run).where(Run.id.in_(run_ids)))
     return keys
