@@ -29,3 +29,14 @@ def test_a_prerelease_of_very_many_parts_is_a_field_error(client, rita):
     assert client.post(url, json={"version": "2.0.0-" + "a" * 249}, headers=rita.headers).status_code == 201
     listed = client.get(url, headers=rita.headers).json
     assert [v["version"] for v in listed["items"]] == ["2.0.0-" + "a" * 249, many]
+
+
+def test_an_author_with_a_very_long_display_name_can_write(client, rita, monkeypatch):
+    """The host's display name may be longer than the author columns; it is cut to fit."""
+    from example_app import registry
+
+    monkeypatch.setattr(registry, "_name_loader", lambda user: f"{user.username} <" + "x" * 300 + "@example.com>")
+    model = client.post(f"{P}/models", json={"name": "authored"}, headers=rita.headers)
+    assert model.status_code == 201 and model.json["created_by"] == ("rita <" + "x" * 300)[:255]
+    version = client.post(f"{P}/models/{model.json['id']}/versions", json={"version": "1.0.0"}, headers=rita.headers)
+    assert version.status_code == 201 and len(version.json["created_by"]) == 255
