@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ..errors import Invalid
 from ..models import AccessToken, utcnow
-from .common import session, write_transaction
+from .common import row_id, session, write_transaction
 
 TOKEN_PREFIX = "mrt_"
 SCOPES = ("api", "read_api")
@@ -61,8 +61,12 @@ def list_tokens(user_id: str) -> list[AccessToken]:
 
 
 def revoke_token(user_id: str, token_id: int) -> bool:
+    """Revoke one of the user's tokens; False when the user has no such active token."""
+    number = row_id(token_id)
+    if number is None:  # no token has it (and PostgreSQL refuses an id beyond its integer column)
+        return False
     with write_transaction() as s:
-        token = s.get(AccessToken, token_id)
+        token = s.get(AccessToken, number)
         if token is None or token.user_id != str(user_id) or token.revoked_at is not None:
             return False
         token.revoked_at = utcnow()
