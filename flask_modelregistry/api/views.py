@@ -101,12 +101,7 @@ def create_version(project: str, model_id: int):
     """Metrics, parameters, metadata and datasets may be given at once; files are added with PUT."""
     model = _model(project, model_id)
     data = json_body(schemas.VersionCreate)
-    datasets = data.pop("datasets", [])
-    actor = request_actor()
-    checked = [tracking.check_dataset(d, f"datasets[{i}]") for i, d in enumerate(datasets)]
-    version = version_service.create_version(project, actor, model, **data)
-    if checked:
-        tracking.replace_datasets(project, actor, version.run, checked)
+    version = version_service.create_version(project, request_actor(), model, **data)
     return _created(_version_json(model, version))
 
 

@@ -166,8 +166,8 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
                    params: t.Mapping[str, t.Any] | None = None, metrics: t.Sequence[t.Mapping] | None = None,
                    run_id: str | None = None, source: str = "", logged_model_id: str | None = None,
                    parent_version_id: t.Any = None, copy_artifacts_from: tuple[str, str] | None = None,
-                   ) -> ModelVersion:
-    """Create a version with its run. ``run_id`` links an existing run of the project (the run's
+                   datasets: t.Sequence[t.Any] | None = None) -> ModelVersion:
+    """Create a version with its run, metrics, parameters, metadata and datasets in one transaction. ``run_id`` links an existing run of the project (the run's
     metrics, parameters and files become the version's) unless another version already owns it.
     Two concurrent creations of the same version: one succeeds, the other gets AlreadyExists."""
     from . import tracking
@@ -181,6 +181,9 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
     meta = check_string_map(dict(metadata or {}), "metadata")
     param_map = check_string_map(dict(params or {}), "params")
     metric_rows = tracking.check_metrics(metrics or [])
+    if datasets is not None and not isinstance(datasets, (list, tuple)):
+        raise Invalid("datasets must be a list", fields={"datasets": "Must be a list."})
+    dataset_rows = [tracking.check_dataset(d, f"datasets[{i}]") for i, d in enumerate(datasets or [])]
     parent_id = _check_parent(model, parent_version_id)
     s = session()
     existing_run = None
@@ -223,6 +226,8 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
                 s.add_all(VersionTag(version_id=mv.id, key=k, value=v) for k, v in meta.items())
                 tracking.add_params(run.id, param_map, replace=False)
                 tracking.add_metrics(run.id, metric_rows)
+                if dataset_rows:
+                    tracking.add_datasets(run.id, dataset_rows)
                 s.execute(sa.update(RegisteredModel).where(RegisteredModel.id == model.id)
                           .values(updated_at=utcnow()))
                 audit.record(project, actor, "version.create", "version", mv.id,

@@ -119,3 +119,12 @@ def test_nan_metrics_are_valid_json(client, rita, model):
     assert metrics["loss"]["value"] is None and metrics["loss"]["is_nan"] is True
     assert metrics["acc"] == {**metrics["acc"], "value": 0.5, "is_nan": False}
     assert data["items"]
+
+
+def test_a_bad_dataset_creates_nothing(client, rita, model):
+    r = _version(client, rita, model, version="1.0.0", datasets=[{"name": "ok", "role": "training"},
+                                                                 {"name": "bad", "role": "guesswork"}])
+    assert r.status_code == 422 and "datasets[1].role" in r.json["error"]["fields"]
+    assert client.get(f"{P}/models/{model['id']}", headers=rita.headers).json["version_count"] == 0
+    r = _version(client, rita, model, version="1.0.0", datasets=[{"name": "ok", "role": "validation"}])
+    assert r.status_code == 201 and r.json["datasets"][0]["role"] == "validation"
