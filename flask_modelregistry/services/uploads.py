@@ -13,7 +13,7 @@ import typing as t
 
 from ..errors import BadRequest, Invalid, RegistryError
 from ..models import Artifact, ModelVersion, RegisteredModel
-from ..paths import validate_artifact_path
+from ..paths import join_artifact_path, validate_artifact_path
 from . import artifacts, versions
 from .access import authorize
 from .identity import Actor
@@ -50,18 +50,13 @@ def check_subfolder(folder: t.Any) -> str:
         raise Invalid(exc.message, fields={"subfolder": exc.message[:1].upper() + exc.message[1:] + "."}) from None
 
 
-def _path_of(folder: str, name: str) -> str:
-    name = validate_artifact_path(name, what="file name")
-    return validate_artifact_path(f"{folder}/{name}" if folder else name)
-
-
 def planned_paths(folder: t.Any, files: t.Sequence[IncomingFile]) -> list[str]:
     """Where each file will be stored, checked before anything is written."""
     clean_folder = check_subfolder(folder)
     paths: list[str] = []
     for f in files:
         try:
-            path = _path_of(clean_folder, f.name)
+            path = join_artifact_path(clean_folder, f.name)
         except BadRequest as exc:
             raise Invalid(f"{f.name!r}: {exc.message}", fields={"files": f"{f.name}: {exc.message}."}) from None
         if path in paths:
@@ -102,7 +97,7 @@ def upload_files(project: str, actor: Actor, run_id: str, folder: t.Any,
     outcomes = []
     for incoming in files:
         try:
-            path = _path_of(clean_folder, incoming.name)
+            path = join_artifact_path(clean_folder, incoming.name)
         except BadRequest as exc:
             outcomes.append(UploadOutcome(incoming.name, None, error=exc.message))
             continue
