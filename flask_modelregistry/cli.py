@@ -106,3 +106,45 @@ def settings_command(project: str, enabled: bool | None, visibility: str | None)
         _fail(exc.message)
     s = effective_settings(project)
     click.echo(f"{project}: registry {'enabled' if s.enabled else 'disabled'}, {s.visibility}")
+
+
+@registry_cli.group("storage")
+def storage_group() -> None:
+    """The artifact store: abandoned uploads, objects without rows, rows without objects."""
+
+
+def _grace(seconds: float | None):
+    import datetime as dt
+
+    return None if seconds is None else dt.timedelta(seconds=seconds)
+
+
+@storage_group.command("sweep")
+@click.option("--grace", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Age after which leftovers are deleted (default: MODEL_REGISTRY_STORAGE_GRACE_PERIOD).")
+def storage_sweep(grace: float | None) -> None:
+    """Delete abandoned uploads and partial writes, and objects no row names, older than the grace period."""
+    from .services.sweeper import sweep
+
+    report = sweep(grace=_grace(grace))
+    for line in report.lines():
+        click.echo(line)
+    if report.skipped:
+        sys.exit(75)  # EX_TEMPFAIL: try again later
+
+
+@storage_group.command("check")
+@click.option("--grace", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Age after which an unfinished upload is reported (default: MODEL_REGISTRY_STORAGE_GRACE_PERIOD).")
+def storage_check(grace: float | None) -> None:
+    """Report objects without rows and rows without objects; exit 1 when there are any."""
+    from .services.sweeper import check
+
+    findings = check(grace=_grace(grace))
+    for finding in findings:
+        click.echo(finding.line())
+    if findings:
+        click.echo(f"{len(findings)} problem{'s' if len(findings) != 1 else ''} in {current_state().store.describe()}",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"Storage is consistent: {current_state().store.describe()}")

@@ -42,6 +42,13 @@ DEFAULTS: dict[str, t.Any] = {
     "ENABLE_PAGES": True,
     #: Register the MLflow-compatible API.
     "ENABLE_MLFLOW": True,
+    #: Seconds an upload may go without a heartbeat (or a partial write untouched, or an object
+    #: without a row) before the storage sweeper takes it as abandoned and deletes it.
+    "STORAGE_GRACE_PERIOD": 3600,
+    #: Seconds between two storage sweeps of a serving process (the first runs at its start);
+    #: 0 turns the background sweeper off (``flask model-registry storage sweep`` still works);
+    #: it never starts in an app with ``TESTING`` set.
+    "SWEEP_INTERVAL": 900,
 }
 
 PREFIX = "MODEL_REGISTRY_"

@@ -30,6 +30,8 @@ class RegistryState:
     registry: ModelRegistry
     db: SQLAlchemy
     store: ArtifactStore
+    #: this process's storage sweeper thread (:mod:`.services.sweeper`), once started
+    sweeper: t.Any = None
 
 
 class ModelRegistry:
@@ -55,7 +57,8 @@ class ModelRegistry:
     ``MODEL_REGISTRY_MAX_FILE_SIZE``, ``MODEL_REGISTRY_BASE_TEMPLATE``, ``MODEL_REGISTRY_URL_PREFIX``,
     ``MODEL_REGISTRY_DEFAULT_ENABLED``, ``MODEL_REGISTRY_DEFAULT_VISIBILITY``, ``MODEL_REGISTRY_PER_PAGE``,
     ``MODEL_REGISTRY_GCS_CHUNK_SIZE``, ``MODEL_REGISTRY_SIGNED_URL_DOWNLOADS``,
-    ``MODEL_REGISTRY_SIGNED_URL_EXPIRY``, ``MODEL_REGISTRY_ENABLE_PAGES``, ``MODEL_REGISTRY_ENABLE_MLFLOW``.
+    ``MODEL_REGISTRY_SIGNED_URL_EXPIRY``, ``MODEL_REGISTRY_ENABLE_PAGES``, ``MODEL_REGISTRY_ENABLE_MLFLOW``,
+    ``MODEL_REGISTRY_STORAGE_GRACE_PERIOD``, ``MODEL_REGISTRY_SWEEP_INTERVAL``.
     """
 
     def __init__(self, app: Flask | None = None, *, db: SQLAlchemy,
@@ -136,6 +139,23 @@ class ModelRegistry:
         from .mounting import register_blueprints
 
         register_blueprints(app)
+        self._start_sweeper(app)
+
+    @staticmethod
+    def _start_sweeper(app: Flask) -> None:
+        """The storage sweeper runs in every serving process: started now unless the app was
+        loaded by a command line (``flask ...``), and on the first request of a process that has
+        none (a worker forked from a master that loaded the app)."""
+        import click
+
+        from .services.sweeper import ensure_background_sweeper
+
+        def sweeper_of_this_process() -> None:
+            ensure_background_sweeper(app)
+
+        if click.get_current_context(silent=True) is None:
+            ensure_background_sweeper(app)
+        app.before_request(sweeper_of_this_process)
 
     @staticmethod
     def _check_config(app: Flask) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 from .access import AccessToken, AuditEvent
 from .base import Base, metadata, utcnow
 from .registry import ModelAlias, ModelTag, ModelVersion, ProjectSettings, RegisteredModel, VersionTag
+from .storage import PendingObject, StorageLease
 from .tracking import Artifact, Experiment, LoggedModel, Run, RunDataset, RunMetric, RunParam, RunTag
 
 __all__ = [
     "AccessToken", "Artifact", "AuditEvent", "Base", "Experiment", "LoggedModel", "ModelAlias",
-    "ModelTag", "ModelVersion", "ProjectSettings", "RegisteredModel", "Run", "RunDataset",
-    "RunMetric", "RunParam", "RunTag", "VersionTag", "metadata", "utcnow",
+    "ModelTag", "ModelVersion", "PendingObject", "ProjectSettings", "RegisteredModel", "Run", "RunDataset",
+    "RunMetric", "RunParam", "RunTag", "StorageLease", "VersionTag", "metadata", "utcnow",
 ]

@@ -1,7 +1,9 @@
 """A run's (and so a version's) files: streamed in, streamed out, never half kept.
 
-An upload is written to a fresh storage key first; the row naming it is inserted only after
-the bytes are safely stored, and the object is deleted again if the row cannot be inserted.
+An upload reserves a fresh storage key in the ledger (:mod:`.ledger`) before its first byte is
+written; the row naming it is inserted only after the bytes are safely stored, in the transaction
+that removes the reservation, and the object is deleted again if the row cannot be inserted.
+Deletes record the keys they free in their own transaction and delete the objects after it.
 """
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import logging
 import mimetypes
 import re
 import typing as t
-import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +21,7 @@ from ..errors import AlreadyExists, BadRequest, NotFound, StorageError, TooLarge
 from ..extension import current_state
 from ..models import Artifact, Run, utcnow
 from ..paths import validate_artifact_path
-from . import audit
+from . import audit, ledger
 from .access import authorize
 from .common import end_read_transaction, is_unique_violation, session, write_transaction
 from .identity import Actor
@@ -81,16 +82,19 @@ def upload_artifact(project: str, actor: Actor, run_id: str, path: t.Any, stream
         raise AlreadyExists(f"{path} already exists", fields={"path": "A file with this path already exists."})
     end_read_transaction()
     store = current_state().store
-    key = f"runs/{run_id}/{uuid.uuid4().hex}"
+    key = ledger.new_key(run_id)
     ctype = guess_content_type(path, content_type)
-    stored = store.write(key, stream, max_size=max_size, content_type=ctype)
-    if content_length is not None and stored.size != content_length:
-        store.delete(key)
-        raise BadRequest("the upload ended before the declared Content-Length")
+    ledger.reserve([key], project=project, user_id=actor.user_id)
     try:
+        try:
+            stored = store.write(key, ledger.keep_alive(stream, key), max_size=max_size, content_type=ctype)
+        except FileNotFoundError as exc:  # the sweeper removed a partial write idle for the grace period
+            raise ledger.Abandoned("the upload stalled for too long and was given up; send it again") from exc
+        if content_length is not None and stored.size != content_length:
+            raise BadRequest("the upload ended before the declared Content-Length")
         artifact, replaced = _record_upload(project, actor, run_id, path, key, stored, ctype, overwrite=overwrite)
     except BaseException:
-        store.delete(key)
+        ledger.discard([key])
         raise
     delete_stored_objects(replaced)
     return artifact
@@ -116,6 +120,11 @@ def _record_upload(project: str, actor: Actor, run_id: str, path: str, key: str,
                   "created_at": utcnow(), "created_by_id": actor.user_id, "created_by_name": actor.name}
         try:
             with write_transaction() as s:
+                # The run's row first, shared: a delete of the run (or of its version or model)
+                # locks it for update before anything else, so the two wait for each other in
+                # one order (no deadlock) and the delete sees this file's row once it is committed.
+                if s.execute(sa.select(Run.id).where(Run.id == run_id).with_for_update(read=True)).first() is None:
+                    raise NotFound("run not found")
                 current = None
                 if overwrite:
                     current = s.execute(sa.select(Artifact.id, Artifact.storage_key).where(
@@ -132,6 +141,9 @@ def _record_upload(project: str, actor: Actor, run_id: str, path: str, key: str,
                         raise _Overtaken
                     artifact = Artifact(id=current.id, run_id=run_id, path=path, **values)
                 _touch(run_id)
+                ledger.complete([key])
+                if current is not None:
+                    ledger.schedule_deletes([current.storage_key])
                 audit.record(project, actor, "artifact.upload", "artifact", artifact.id, path,
                              {"run_id": run_id, "size": stored.size, "sha256": stored.sha256})
         except _Overtaken:
@@ -139,6 +151,8 @@ def _record_upload(project: str, actor: Actor, run_id: str, path: str, key: str,
         except IntegrityError as exc:
             if overwrite and is_unique_violation(exc):
                 continue  # a concurrent upload gave the path its first file: replace that one
+            if not is_unique_violation(exc):  # the run went between the check and the insert
+                raise NotFound("run not found") from None
             raise AlreadyExists(f"{path} already exists",
                                 fields={"path": "A file with this path already exists."}) from None
         return artifact, [current.storage_key] if current is not None else []
@@ -206,10 +220,12 @@ def copy_run_artifacts(src_run_id: str, prefix: str, dst_run_id: str) -> int:
     if prefix:
         stmt = stmt.where(sa.or_(Artifact.path == prefix, Artifact.path.startswith(prefix + "/", autoescape=True)))
     sources = list(session().scalars(stmt))
+    end_read_transaction()
+    keys = [ledger.new_key(dst_run_id) for _ in sources]
+    ledger.reserve(keys)
     copies: list[Artifact] = []
     try:
-        for src in sources:
-            key = f"runs/{dst_run_id}/{uuid.uuid4().hex}"
+        for src, key in zip(sources, keys):
             try:
                 store.copy(src.storage_key, key)
             except FileNotFoundError:
@@ -219,8 +235,9 @@ def copy_run_artifacts(src_run_id: str, prefix: str, dst_run_id: str) -> int:
                                    created_by_id=src.created_by_id, created_by_name=src.created_by_name))
         with write_transaction() as s:
             s.add_all(copies)
+            ledger.complete(keys)
     except BaseException:  # the copies made so far belong to no row
-        delete_stored_objects([c.storage_key for c in copies])
+        ledger.discard(keys)
         raise
     return len(copies)
 
@@ -230,18 +247,15 @@ def delete_rows_returning_keys(where: t.Any) -> list[str]:
     storage keys they named when deleted: a concurrent overwrite may have pointed a row at a new
     object since it was read, and that object must go too."""
     stmt = sa.delete(Artifact).where(where).returning(Artifact.storage_key)
-    return list(session().scalars(stmt.execution_options(synchronize_session=False)))
+    keys = list(session().scalars(stmt.execution_options(synchronize_session=False)))
+    ledger.schedule_deletes(keys)  # committed with the deletion: a crash before the objects go leaves them named
+    return keys
 
 
 def delete_stored_objects(keys: t.Iterable[str]) -> None:
-    """Delete objects whose rows are gone. A failure is logged, not raised: the rows are
-    already deleted, and an orphaned object is harmless."""
-    store = current_state().store
-    for key in keys:
-        try:
-            store.delete(key)
-        except Exception:  # pragma: no cover - depends on the store's availability
-            log.exception("could not delete stored object %s", key)
+    """Delete objects whose rows are gone (after the commit), then their ledger rows. A failure
+    is logged, not raised: the rows are already deleted, and the sweeper deletes what is left."""
+    ledger.delete_objects(keys)
 
 
 def _touch(run_id: str) -> None:

@@ -358,6 +358,10 @@ def purge_versions(version_ids: t.Sequence[int]) -> list[str]:
         return []
     s = session()
     run_ids = list(s.scalars(sa.select(ModelVersion.run_id).where(ModelVersion.id.in_(version_ids))))
+    # Lock the runs first, in one order: an upload to one of them locks its run (shared) before
+    # anything else, so the two queue instead of deadlocking, and the artifact rows read below
+    # include every upload committed before the lock was granted.
+    s.execute(sa.select(Run.id).where(Run.id.in_(run_ids)).order_by(Run.id).with_for_update())
     keys = delete_rows_returning_keys(Artifact.run_id.in_(run_ids))
     s.execute(sa.update(ModelVersion).where(ModelVersion.parent_version_id.in_(version_ids))
               .values(parent_version_id=None))

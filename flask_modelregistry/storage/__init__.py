@@ -1,7 +1,7 @@
 """Artifact stores, chosen by URI: a local folder path or ``file://...``, or ``gs://BUCKET/PREFIX``."""
 from __future__ import annotations
 
-from .base import ArtifactStore, StoredObject
+from .base import ArtifactStore, ListedObject, StoredObject
 from .gcs import GCSArtifactStore
 from .local import LocalArtifactStore
 
@@ -18,4 +18,4 @@ def store_from_uri(uri: str, *, chunk_size: int | None = None) -> ArtifactStore:
     return LocalArtifactStore(uri)
 
 
-__all__ = ["ArtifactStore", "GCSArtifactStore", "LocalArtifactStore", "StoredObject", "store_from_uri"]
+__all__ = ["ArtifactStore", "GCSArtifactStore", "ListedObject", "LocalArtifactStore", "StoredObject", "store_from_uri"]

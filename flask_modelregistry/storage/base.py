@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import datetime as dt
 import hashlib
 import typing as t
 
@@ -20,6 +21,15 @@ READ_CHUNK = 1024 * 1024
 class StoredObject:
     size: int
     sha256: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ListedObject:
+    """An object (or a partial write) found in the store, with when it was last written."""
+
+    key: str
+    modified: dt.datetime  # aware, UTC
+    size: int
 
 
 class _Hasher:
@@ -72,6 +82,17 @@ class ArtifactStore(abc.ABC):
     @abc.abstractmethod
     def copy(self, src: str, dst: str) -> None:
         """Copy an object to a new key without passing its bytes through the app where possible."""
+
+    @abc.abstractmethod
+    def list_objects(self, prefix: str = "") -> t.Iterator[ListedObject]:
+        """Every complete object whose key starts with ``prefix``, with its age (for the sweeper)."""
+
+    def list_partial(self) -> t.Iterator[ListedObject]:
+        """Writes that never finished and the store keeps (none by default), for the sweeper."""
+        return iter(())
+
+    def delete_partial(self, name: str) -> None:
+        """Delete one partial write named by :meth:`list_partial`."""
 
     def delete_many(self, keys: t.Iterable[str]) -> None:
         for key in keys:

@@ -11,7 +11,7 @@ import datetime as dt
 import typing as t
 
 from ..errors import StorageError
-from .base import ArtifactStore, StoredObject, _Hasher
+from .base import ArtifactStore, ListedObject, StoredObject, _Hasher
 
 if t.TYPE_CHECKING:
     from google.cloud.storage import Bucket
@@ -119,6 +119,14 @@ class GCSArtifactStore(ArtifactStore):
                                   if_generation_match=0)
         except NotFound:
             raise FileNotFoundError(src) from None
+
+    def list_objects(self, prefix: str = "") -> t.Iterator[ListedObject]:
+        """Objects under the store's prefix. Unfinished resumable uploads are not objects: GCS
+        lists no sessions and drops them a week after they start."""
+        base = f"{self.prefix}/" if self.prefix else ""
+        for blob in self.bucket.list_blobs(prefix=base + prefix):
+            modified = blob.updated or blob.time_created or dt.datetime.now(dt.timezone.utc)
+            yield ListedObject(blob.name[len(base):], modified, blob.size or 0)
 
     def signed_url(self, key: str, *, method: str = "GET", expires_in: int = 900,
                    content_type: str | None = None, filename: str | None = None) -> str | None:

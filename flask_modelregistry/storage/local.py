@@ -1,13 +1,14 @@
 """Artifacts in a folder on local disk (the embedded default)."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import typing as t
 import uuid
 from pathlib import Path
 
-from .base import READ_CHUNK, ArtifactStore, StoredObject, _Hasher
+from .base import READ_CHUNK, ArtifactStore, ListedObject, StoredObject, _Hasher
 
 
 class LocalArtifactStore(ArtifactStore):
@@ -91,6 +92,41 @@ class LocalArtifactStore(ArtifactStore):
             self._tmp.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, tmp)
             os.replace(tmp, target)
+
+    def list_objects(self, prefix: str = "") -> t.Iterator[ListedObject]:
+        for folder, dirs, files in os.walk(self.root):
+            if Path(folder) == self.root:
+                dirs[:] = [d for d in dirs if d != self._tmp.name]
+            for name in files:
+                path = Path(folder, name)
+                key = path.relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    listed = self._listed(path, key)
+                    if listed is not None:
+                        yield listed
+
+    def list_partial(self) -> t.Iterator[ListedObject]:
+        """The ``.incoming/*.part`` files of writes in progress, or of writes whose process died."""
+        if not self._tmp.is_dir():
+            return
+        for path in self._tmp.glob("*.part"):
+            listed = self._listed(path, f"{self._tmp.name}/{path.name}")
+            if listed is not None:
+                yield listed
+
+    def delete_partial(self, name: str) -> None:
+        path = (self.root / name).resolve()
+        if path.parent != self._tmp or path.suffix != ".part":
+            raise ValueError(f"not a partial write: {name!r}")
+        path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _listed(path: Path, key: str) -> ListedObject | None:
+        try:
+            st = path.stat()
+        except FileNotFoundError:  # deleted since it was listed
+            return None
+        return ListedObject(key, dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc), st.st_size)
 
     def describe(self) -> str:
         return f"local folder {self.root}"

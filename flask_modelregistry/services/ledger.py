@@ -1,0 +1,190 @@
+"""The storage ledger: so the store never holds an object that no row accounts for.
+
+The protocol every writer of the store follows (the artifact uploads, copies between runs, and
+any other code that puts objects into the store, such as multipart uploads)::
+
+    key = ledger.new_key(run_id)
+    ledger.reserve([key], project=project, user_id=actor.user_id)  # committed before any byte
+    try:
+        stored = store.write(key, ledger.keep_alive(stream, key))
+    except BaseException:
+        ledger.discard([key])                     # deletes the object, then the ledger row
+        raise
+    try:
+        with write_transaction():
+            ...insert the Artifact row naming ``key``...
+            ledger.complete([key])                # same transaction as the row
+    except BaseException:
+        ledger.discard([key])
+        raise
+
+and every delete::
+
+    with write_transaction():
+        keys = ...delete the Artifact rows, returning their storage keys...
+        ledger.schedule_deletes(keys)             # same transaction as the deletion
+    ledger.delete_objects(keys)                   # after the commit
+
+If the process dies anywhere in between, the ledger still names the key: the sweeper
+(:mod:`.sweeper`) deletes objects whose upload row has had no heartbeat for the grace period,
+and objects whose delete was committed. An object named by no row at all is an orphan.
+
+Reservations, heartbeats and releases run on a connection of their own, in a short transaction
+of their own, so they are committed at once and never wait for (or hold) the operation's locks.
+Call them with no write transaction open on the session (on SQLite, a second writer waits for
+the first).
+"""
+from __future__ import annotations
+
+import logging
+import time
+import typing as t
+import uuid
+
+import sqlalchemy as sa
+
+from ..errors import StorageError
+from ..extension import current_state
+from ..models import PendingObject, utcnow
+from .common import session, upsert
+
+log = logging.getLogger(__name__)
+
+#: seconds between two heartbeats of an upload whose bytes are flowing
+HEARTBEAT_INTERVAL = 30.0
+
+
+class Abandoned(StorageError):
+    """The sweeper took an upload's reservation as abandoned (no heartbeat for the grace period):
+    its object may be gone, so the upload must not be recorded."""
+
+
+def new_key(run_id: str) -> str:
+    """A fresh storage key for a file of run ``run_id``; never used before, never used again."""
+    return f"runs/{run_id}/{uuid.uuid4().hex}"
+
+
+def _engine() -> sa.Engine:
+    return current_state().db.engine
+
+
+def reserve(keys: t.Sequence[str], *, project: str | None = None, user_id: str | None = None) -> None:
+    """Record ``keys`` as uploads in progress, committed before this returns.
+
+    Call it before the first byte of each object is written. Until :func:`complete` (in the
+    transaction that inserts the rows naming the objects) or :func:`discard`, the sweeper leaves
+    these keys alone as long as their heartbeat is younger than the grace period
+    (``MODEL_REGISTRY_STORAGE_GRACE_PERIOD``); keep long writes alive with :func:`keep_alive`
+    or :func:`heartbeat`.
+    """
+    if not keys:
+        return
+    now = utcnow()
+    rows = [{"storage_key": k, "purpose": "upload", "project": project, "created_by_id": user_id,
+             "created_at": now, "heartbeat_at": now} for k in keys]
+    with _engine().begin() as conn:
+        conn.execute(sa.insert(PendingObject), rows)
+
+
+def heartbeat(keys: t.Sequence[str]) -> int:
+    """Mark uploads of ``keys`` as still alive (committed at once); returns how many are still
+    reserved. A key the sweeper has taken as abandoned is not reserved any more: its upload
+    will fail at :func:`complete`."""
+    if not keys:
+        return 0
+    with _engine().begin() as conn:
+        result = conn.execute(sa.update(PendingObject).where(
+            PendingObject.storage_key.in_(list(keys)), PendingObject.purpose == "upload")
+            .values(heartbeat_at=utcnow()))
+        return result.rowcount
+
+
+class _KeepAlive:
+    """A readable stream that heartbeats its upload's reservation while it is read."""
+
+    def __init__(self, stream: t.BinaryIO, keys: t.Sequence[str], interval: float) -> None:
+        self._stream = stream
+        self._keys = list(keys)
+        self._interval = interval
+        self._last = time.monotonic()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        now = time.monotonic()
+        if now - self._last >= self._interval:
+            self._last = now
+            try:
+                heartbeat(self._keys)
+            except Exception:  # the database is away for a moment: the grace period covers it
+                log.warning("could not refresh the reservation of %s", self._keys, exc_info=True)
+        return data
+
+    def __getattr__(self, name: str) -> t.Any:
+        return getattr(self._stream, name)
+
+
+def keep_alive(stream: t.BinaryIO, key: str | t.Sequence[str], *,
+               interval: float = HEARTBEAT_INTERVAL) -> t.BinaryIO:
+    """Wrap ``stream`` so that reading it refreshes the heartbeat of ``key`` (or keys) every
+    ``interval`` seconds: an upload that is slow but alive is never taken as abandoned."""
+    keys = [key] if isinstance(key, str) else list(key)
+    return t.cast(t.BinaryIO, _KeepAlive(stream, keys, interval))
+
+
+def complete(keys: t.Sequence[str]) -> None:
+    """Remove the reservations of ``keys`` in the current transaction: call it in the same
+    transaction that inserts the rows naming these objects, so that at every instant one of
+    the two names each object. Raises :class:`Abandoned` (and the transaction must roll back)
+    when the sweeper took one of them as abandoned."""
+    if not keys:
+        return
+    result = session().execute(sa.delete(PendingObject).where(
+        PendingObject.storage_key.in_(list(keys)), PendingObject.purpose == "upload")
+        .execution_options(synchronize_session=False))
+    if result.rowcount != len(set(keys)):
+        raise Abandoned("the upload took too long and was given up; send it again")
+
+
+def schedule_deletes(keys: t.Sequence[str]) -> None:
+    """Record, in the current transaction, that the objects of ``keys`` are to be deleted: call
+    it in the transaction that deletes the rows naming them, then :func:`delete_objects` after
+    the commit. If the process dies in between, the sweeper deletes them."""
+    if not keys:
+        return
+    now = utcnow()
+    upsert(PendingObject, [{"storage_key": k, "purpose": "delete", "project": None, "created_by_id": None,
+                            "created_at": now, "heartbeat_at": now} for k in dict.fromkeys(keys)],
+           keys=("storage_key",), update=("purpose", "heartbeat_at"))
+
+
+def release(keys: t.Sequence[str]) -> None:
+    """Forget ``keys`` (committed at once): their objects are gone, or never were written."""
+    if not keys:
+        return
+    with _engine().begin() as conn:
+        conn.execute(sa.delete(PendingObject).where(PendingObject.storage_key.in_(list(keys))))
+
+
+def delete_objects(keys: t.Iterable[str]) -> None:
+    """Delete the objects of ``keys`` from the store, then their ledger rows. An object that
+    cannot be deleted now keeps its row, and the sweeper deletes it later; nothing is raised
+    (the rows that named the objects are already gone)."""
+    store = current_state().store
+    done: list[str] = []
+    for key in keys:
+        try:
+            store.delete(key)
+        except Exception:
+            log.warning("could not delete stored object %s; the sweeper will", key, exc_info=True)
+            continue
+        done.append(key)
+    try:
+        release(done)
+    except Exception:  # the sweeper finds the rows and deletes the (missing) objects again
+        log.warning("could not release %d deleted objects from the ledger", len(done), exc_info=True)
+
+
+def discard(keys: t.Sequence[str]) -> None:
+    """Give up uploads of ``keys`` that will not be recorded: delete whatever was written,
+    then the reservations. Nothing is raised."""
+    delete_objects(keys)

@@ -1,0 +1,300 @@
+"""The storage sweeper: removes what uploads and deletes left in the store when their process died.
+
+With the ledger (:mod:`.ledger`), every object is named by an artifact row or a ledger row, so:
+
+- a ledger ``delete`` row names an object whose row was deleted: the object goes;
+- a ledger ``upload`` row whose heartbeat is older than the grace period names an upload that
+  died: its row is claimed (deleted on that condition, so a live upload that refreshed it in the
+  meantime keeps it) and then its object, if any, goes. The upload, if it was alive after all,
+  fails at :func:`.ledger.complete` and removes its own object;
+- an object older than the grace period that no row names is an orphan and goes (objects left
+  by older versions of the registry, or by a process that died while deleting);
+- partial writes the store keeps (``.incoming/*.part`` of the local folder) untouched for the
+  grace period belong to no live upload and go.
+
+One sweeper at a time works on a store, across workers and hosts: it holds a lease row in
+``mr_storage_leases`` (claimed with one conditional UPDATE, renewed while it works, taken over
+when it expires). Deleting twice is harmless, so a lease that expires under a slow sweeper only
+costs repeated work.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+import os
+import socket
+import threading
+import typing as t
+import uuid
+
+import sqlalchemy as sa
+
+from ..config import config_value
+from ..extension import current_state
+from ..models import Artifact, PendingObject, StorageLease, utcnow
+from ..storage import ArtifactStore, ListedObject
+
+log = logging.getLogger(__name__)
+
+#: keys looked up per statement
+BATCH = 500
+#: how long a sweeper's claim on a store lasts without renewal, in seconds
+LEASE_SECONDS = 300
+
+
+@dataclasses.dataclass
+class SweepReport:
+    """What one sweep did; ``skipped`` when another process holds the store's lease."""
+
+    skipped: bool = False
+    deleted: list[str] = dataclasses.field(default_factory=list)  #: ledger delete rows carried out
+    abandoned: list[str] = dataclasses.field(default_factory=list)  #: uploads given up
+    orphans: list[str] = dataclasses.field(default_factory=list)  #: objects no row named
+    partial: list[str] = dataclasses.field(default_factory=list)  #: partial writes removed
+
+    def lines(self) -> list[str]:
+        if self.skipped:
+            return ["Another sweeper is working on this store; nothing done"]
+        out = [f"Deleted {k} (its row was deleted)" for k in self.deleted]
+        out += [f"Deleted {k} (abandoned upload)" for k in self.abandoned]
+        out += [f"Deleted {k} (no row names it)" for k in self.orphans]
+        out += [f"Deleted {k} (abandoned partial write)" for k in self.partial]
+        return out or ["Nothing to sweep"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One thing wrong between the store and the database."""
+
+    kind: str  #: ``orphan``, ``missing``, ``abandoned``, ``undeleted`` or ``partial``
+    key: str
+    detail: str = ""
+
+    def line(self) -> str:
+        text = {"orphan": "object without a row", "missing": "row without an object",
+                "abandoned": "abandoned upload", "undeleted": "object whose delete did not finish",
+                "partial": "abandoned partial write"}[self.kind]
+        return f"{text}: {self.key}" + (f" ({self.detail})" if self.detail else "")
+
+
+def grace_period() -> dt.timedelta:
+    return dt.timedelta(seconds=float(config_value("STORAGE_GRACE_PERIOD")))
+
+
+def _engine() -> sa.Engine:
+    return current_state().db.engine
+
+
+def _lease_name(store: ArtifactStore) -> str:
+    where = store.describe()
+    if store.kind == "local":  # one folder per host: each host sweeps its own
+        where = f"{socket.gethostname()} {where}"
+    return "sweep " + hashlib.sha256(where.encode()).hexdigest()[:32]
+
+
+class _Lease:
+    """The claim of one sweeper on one store (a row of ``mr_storage_leases``)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:255]
+
+    def claim(self) -> bool:
+        """Take the lease if it is free or expired (or renew it if held); True when held."""
+        now = utcnow()
+        with _engine().begin() as conn:
+            exists = conn.execute(sa.select(StorageLease.name).where(StorageLease.name == self.name)).first()
+            if exists is None:
+                _insert_lease(conn, self.name, now)
+        with _engine().begin() as conn:
+            result = conn.execute(sa.update(StorageLease).where(
+                StorageLease.name == self.name,
+                sa.or_(StorageLease.expires_at < now, StorageLease.holder == self.holder))
+                .values(holder=self.holder, expires_at=now + dt.timedelta(seconds=LEASE_SECONDS)))
+            return result.rowcount == 1
+
+    def renew(self) -> None:
+        if not self.claim():
+            log.warning("the storage sweep's lease %s was taken over; another sweeper carries on", self.name)
+
+    def release(self) -> None:
+        with _engine().begin() as conn:
+            conn.execute(sa.update(StorageLease).where(
+                StorageLease.name == self.name, StorageLease.holder == self.holder)
+                .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+
+
+def _insert_lease(conn: sa.Connection, name: str, now: dt.datetime) -> None:
+    """The lease row, inserted once; two processes inserting it at once both go on."""
+    dialect = conn.dialect.name
+    row = {"name": name, "holder": "", "expires_at": now - dt.timedelta(seconds=1)}
+    if dialect in ("postgresql", "sqlite"):
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        conn.execute(insert(StorageLease).values(row).on_conflict_do_nothing(index_elements=["name"]))
+    else:  # pragma: no cover - other databases
+        conn.execute(sa.insert(StorageLease).values(row))
+
+
+def _batches(items: t.Iterable[ListedObject]) -> t.Iterator[list[ListedObject]]:
+    batch: list[ListedObject] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _known_keys(conn: sa.Connection, keys: list[str]) -> set[str]:
+    """The keys an artifact row or a ledger row names, read in one statement (one snapshot: an
+    upload that moves its key from the ledger to its row meanwhile is seen in one or the other)."""
+    stmt = sa.union_all(sa.select(Artifact.storage_key).where(Artifact.storage_key.in_(keys)),
+                        sa.select(PendingObject.storage_key).where(PendingObject.storage_key.in_(keys)))
+    return set(conn.scalars(stmt))
+
+
+def sweep(*, grace: dt.timedelta | None = None) -> SweepReport:
+    """Remove what dead uploads and deletes left in the store (see the module's docstring).
+    Returns what was done; does nothing when another process is sweeping the same store."""
+    from . import ledger
+
+    store = current_state().store
+    grace = grace_period() if grace is None else grace
+    lease = _Lease(_lease_name(store))
+    report = SweepReport()
+    if not lease.claim():
+        report.skipped = True
+        return report
+    try:
+        cutoff = utcnow() - grace
+        # 1. deletes that were committed but whose objects may still be there
+        with _engine().connect() as conn:
+            doomed = list(conn.scalars(sa.select(PendingObject.storage_key).where(PendingObject.purpose == "delete")))
+        for i in range(0, len(doomed), BATCH):
+            ledger.delete_objects(doomed[i:i + BATCH])
+            report.deleted += doomed[i:i + BATCH]
+            lease.renew()
+        # 2. uploads with no heartbeat for the grace period: claim the row, then remove the object
+        with _engine().connect() as conn:
+            stale = list(conn.scalars(sa.select(PendingObject.storage_key).where(
+                PendingObject.purpose == "upload", PendingObject.heartbeat_at < cutoff)))
+        for key in stale:
+            with _engine().begin() as conn:
+                claimed = conn.execute(sa.delete(PendingObject).where(
+                    PendingObject.storage_key == key, PendingObject.purpose == "upload",
+                    PendingObject.heartbeat_at < cutoff)).rowcount
+            if claimed:
+                store.delete(key)
+                report.abandoned.append(key)
+        lease.renew()
+        # 3. objects no row names, older than the grace period
+        for batch in _batches(o for o in store.list_objects() if o.modified < cutoff):
+            with _engine().connect() as conn:
+                known = _known_keys(conn, [o.key for o in batch])
+            for obj in batch:
+                if obj.key not in known:
+                    store.delete(obj.key)
+                    report.orphans.append(obj.key)
+            lease.renew()
+        # 4. partial writes nobody has touched for the grace period
+        for part in store.list_partial():
+            if part.modified < cutoff:
+                store.delete_partial(part.key)
+                report.partial.append(part.key)
+    finally:
+        lease.release()
+    if report.deleted or report.abandoned or report.orphans or report.partial:
+        log.info("storage sweep: %s", "; ".join(report.lines()))
+    return report
+
+
+def check(*, grace: dt.timedelta | None = None) -> list[Finding]:
+    """Compare the store with the database: objects no row names, rows whose object is missing,
+    uploads and deletes the sweeper has yet to finish, old partial writes. In-flight uploads
+    (a ledger row with a fresh heartbeat) are not findings."""
+    store = current_state().store
+    grace = grace_period() if grace is None else grace
+    cutoff = utcnow() - grace
+    with _engine().connect() as conn:  # the rows first: any object they name was written before
+        artifacts = {r.storage_key: r for r in conn.execute(
+            sa.select(Artifact.storage_key, Artifact.run_id, Artifact.path))}
+        pending = {r.storage_key: r for r in conn.execute(
+            sa.select(PendingObject.storage_key, PendingObject.purpose, PendingObject.heartbeat_at))}
+    findings: list[Finding] = []
+    listed: set[str] = set()
+    for obj in store.list_objects():
+        listed.add(obj.key)
+        if obj.key not in artifacts and obj.key not in pending:
+            findings.append(Finding("orphan", obj.key, f"{obj.size} bytes, written {obj.modified:%Y-%m-%d %H:%M:%S} UTC"))
+    for key, row in pending.items():
+        if row.purpose == "delete" and row.heartbeat_at < cutoff:
+            findings.append(Finding("undeleted", key))
+        elif row.purpose == "upload" and row.heartbeat_at < cutoff:
+            findings.append(Finding("abandoned", key, f"last heartbeat {row.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC"))
+    missing = [key for key in artifacts if key not in listed]
+    for i in range(0, len(missing), BATCH):
+        with _engine().connect() as conn:  # deleted since they were read: not a finding
+            still = set(conn.scalars(sa.select(Artifact.storage_key).where(
+                Artifact.storage_key.in_(missing[i:i + BATCH]))))
+        for key in missing[i:i + BATCH]:
+            if key in still and not store.exists(key):
+                row = artifacts[key]
+                findings.append(Finding("missing", key, f"run {row.run_id}, path {row.path}"))
+    for part in store.list_partial():
+        if part.modified < cutoff:
+            findings.append(Finding("partial", part.key, f"{part.size} bytes"))
+    return findings
+
+
+# -- the sweeper of each process -----------------------------------------------------------
+
+class BackgroundSweeper:
+    """A daemon thread per process that sweeps at start and then every ``SWEEP_INTERVAL``
+    seconds. The lease makes one of them work at a time; the others find it held and wait for
+    their next turn."""
+
+    def __init__(self, app: t.Any, interval: float) -> None:
+        self.app = app
+        self.interval = interval
+        self.pid = os.getpid()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="model-registry-sweeper", daemon=True)
+
+    def start(self) -> BackgroundSweeper:
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        import random
+
+        self.stop.wait(random.uniform(0, min(self.interval, 5.0)))  # workers started together spread out
+        while not self.stop.is_set():
+            try:
+                with self.app.app_context():
+                    sweep()
+            except Exception:
+                log.exception("the storage sweep failed; it runs again in %s s", self.interval)
+            self.stop.wait(self.interval * random.uniform(0.9, 1.1))
+
+
+_lock = threading.Lock()
+
+
+def ensure_background_sweeper(app: t.Any) -> BackgroundSweeper | None:
+    """Start this process's sweeper for ``app`` unless one runs (a forked worker starts its own)."""
+    interval = float(app.config.get("MODEL_REGISTRY_SWEEP_INTERVAL") or 0)
+    if interval <= 0 or app.testing:
+        return None
+    state = app.extensions["model_registry"]
+    current = state.sweeper
+    if current is not None and current.pid == os.getpid():
+        return current
+    with _lock:
+        if state.sweeper is None or state.sweeper.pid != os.getpid():
+            state.sweeper = BackgroundSweeper(app, interval).start()
+    return state.sweeper

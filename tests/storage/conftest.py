@@ -1,0 +1,45 @@
+"""Helpers for the storage ledger and sweeper tests: a version to upload to, and what the
+database and the store hold."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+P = "/api/v1/projects/proj"
+
+
+@pytest.fixture
+def version(client, rita):
+    model = client.post(f"{P}/models", json={"name": "ledger"}, headers=rita.headers).json
+    v = client.post(f"{P}/models/{model['id']}/versions", json={"version": "1.0.0"}, headers=rita.headers).json
+    return f"{P}/models/{model['id']}/versions/{v['id']}", model, v
+
+
+def artifact_keys(app) -> set[str]:
+    from example_app.models import db
+    from flask_modelregistry.models import Artifact
+
+    with app.app_context():
+        return set(db.session.scalars(sa.select(Artifact.storage_key)))
+
+
+def pending_rows(app) -> list:
+    from example_app.models import db
+    from flask_modelregistry.models import PendingObject
+
+    with app.app_context():
+        return list(db.session.execute(sa.select(PendingObject.storage_key, PendingObject.purpose,
+                                                 PendingObject.project, PendingObject.created_by_id)))
+
+
+def stored_keys(app) -> set[str]:
+    with app.app_context():
+        return {o.key for o in app.extensions["model_registry"].store.list_objects()}
+
+
+def actor_of(person):
+    """The service layer's actor for a portal user (call inside an app context)."""
+    from example_app.models import User, db
+    from flask_modelregistry.services.identity import actor_for_user
+
+    return actor_for_user(db.session.get(User, person.user_id), via="token", scope="api")
