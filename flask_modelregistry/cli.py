@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from .errors import RegistryError
-from .extension import current_state
+from .state import current_state
 
 registry_cli = AppGroup("model-registry", help="Manage the model registry.")
 
@@ -43,11 +43,10 @@ def db_current() -> None:
 
 
 def _find_user_id(username: str) -> str:
-    registry = current_state().registry
-    finder = registry._username_lookup
-    if finder is None:
-        _fail("the host registered no way to find users by name (@registry.username_lookup)")
-    user = finder(username)
+    try:
+        user = current_state().host.find_user(username)
+    except LookupError as exc:
+        _fail(str(exc))
     if user is None:
         _fail(f"no user named {username!r}")
     return str(user.get_id())
@@ -96,8 +95,7 @@ def settings_command(project: str, enabled: bool | None, visibility: str | None)
     from .services.identity import Actor
     from .services.settings import effective_settings, update_settings
 
-    registry = current_state().registry
-    if registry._project_loader is not None and registry._project_loader(project) is None:
+    if not current_state().host.project_exists(project):
         _fail(f"no project named {project!r}")
     try:
         if enabled is not None or visibility is not None:

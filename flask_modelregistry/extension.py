@@ -1,37 +1,21 @@
 """The :class:`ModelRegistry` extension: one object, mounted with ``init_app``."""
 from __future__ import annotations
 
-import dataclasses
 import os
 import typing as t
 
-from flask import Flask, current_app
+from flask import Flask
 
 from . import config as cfg
 from .models import metadata as registry_metadata
+from .state import (ROLES, CIJobResolver, HostCallbacks, NameLoader, ProjectLoader, RegistryState, RoleLoader,
+                    UserLoader, current_state)
 from .storage import ArtifactStore, store_from_uri
 
 if t.TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
 
-ROLES: tuple[str, ...] = ("guest", "reporter", "developer", "maintainer", "owner")
-
-RoleLoader = t.Callable[[t.Any, str], "str | None"]
-ProjectLoader = t.Callable[[str], t.Any]
-UserLoader = t.Callable[[str], t.Any]
-NameLoader = t.Callable[[t.Any], str]
-CIJobResolver = t.Callable[[str, str, dict], "dict | None"]
-
-
-@dataclasses.dataclass
-class RegistryState:
-    """What the registry keeps per app, in ``app.extensions["model_registry"]``."""
-
-    registry: ModelRegistry
-    db: SQLAlchemy
-    store: ArtifactStore
-    #: this process's storage sweeper thread (:mod:`.services.sweeper`), once started
-    sweeper: t.Any = None
+__all__ = ["ROLES", "ModelRegistry", "RegistryState", "current_state"]
 
 
 class ModelRegistry:
@@ -65,12 +49,8 @@ class ModelRegistry:
                  storage: ArtifactStore | None = None) -> None:
         self.db = db
         self._storage = storage
-        self._role_loader: RoleLoader | None = None
-        self._project_loader: ProjectLoader | None = None
-        self._user_loader: UserLoader | None = None
-        self._name_loader: NameLoader | None = None
-        self._ci_job_resolver: CIJobResolver | None = None
-        self._username_lookup: UserLoader | None = None
+        #: the host's callbacks, which the services consult through :class:`~.state.HostCallbacks`
+        self.callbacks = HostCallbacks()
         if app is not None:
             self.init_app(app)
 
@@ -78,37 +58,37 @@ class ModelRegistry:
 
     def role_loader(self, callback: RoleLoader) -> RoleLoader:
         """Register ``callback(user, project) -> role | None``; ``user`` is never anonymous."""
-        self._role_loader = callback
+        self.callbacks.role_loader = callback
         return callback
 
     def project_loader(self, callback: ProjectLoader) -> ProjectLoader:
         """Register ``callback(project) -> object | None``; ``None`` means no such project (404).
         Without one, every project name exists."""
-        self._project_loader = callback
+        self.callbacks.project_loader = callback
         return callback
 
     def user_loader(self, callback: UserLoader) -> UserLoader:
         """Register ``callback(user_id) -> user | None`` for API tokens. Defaults to the host's
         Flask-Login ``user_loader``."""
-        self._user_loader = callback
+        self.callbacks.user_loader = callback
         return callback
 
     def display_name_loader(self, callback: NameLoader) -> NameLoader:
         """Register ``callback(user) -> str``, the name shown as author. Defaults to the user's
         ``username``, ``name`` or id."""
-        self._name_loader = callback
+        self.callbacks.display_name_loader = callback
         return callback
 
     def username_lookup(self, callback: UserLoader) -> UserLoader:
         """Register ``callback(username) -> user | None``, used by ``flask model-registry tokens``."""
-        self._username_lookup = callback
+        self.callbacks.username_lookup = callback
         return callback
 
     def ci_job_resolver(self, callback: CIJobResolver) -> CIJobResolver:
         """Register ``callback(project, job_id, tags) -> dict | None`` that checks a CI job id
         linked to a version and returns its links (``job_url``, ``pipeline_url``, ``ref``,
         ``merge_request_url``, ``log_url``); ``None`` refuses the id."""
-        self._ci_job_resolver = callback
+        self.callbacks.ci_job_resolver = callback
         return callback
 
     # -- mounting ------------------------------------------------------------------------------
@@ -134,7 +114,8 @@ class ModelRegistry:
                 table.to_metadata(self.db.metadata)
 
         store = self._storage or self._store_from_config(app)
-        app.extensions["model_registry"] = RegistryState(registry=self, db=self.db, store=store)
+        app.extensions["model_registry"] = RegistryState(registry=self, db=self.db, store=store,
+                                                           host=self.callbacks)
 
         from .mounting import register_blueprints
 
@@ -175,12 +156,3 @@ class ModelRegistry:
             uri = os.path.join(app.instance_path, "model_registry_artifacts")
         return store_from_uri(uri, chunk_size=app.config[cfg.PREFIX + "GCS_CHUNK_SIZE"])
 
-
-def current_state() -> RegistryState:
-    """The registry state of the current app; fails clearly when ``init_app`` was not called."""
-    try:
-        return current_app.extensions["model_registry"]
-    except KeyError:
-        raise RuntimeError(
-            "The model registry is not registered on this app. Did you forget to call init_app?"
-        ) from None

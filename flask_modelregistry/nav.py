@@ -32,7 +32,7 @@ class NavItem:
 def nav_items(project: str) -> list[NavItem]:
     """The registry's entries for ``project`` that the current user may open: the model list,
     and for administrators of a disabled registry, its settings."""
-    from .auth import request_actor
+    from .kit.auth import request_actor
     from .services.access import project_access
 
     if "model_registry" not in current_app.blueprints:

@@ -1,7 +1,7 @@
 """The package registry front door: a version's files as the package ``<model_name>/<version>``.
 
 ``PUT`` and ``GET`` (and ``HEAD``) ``{prefix}/api/v1/projects/<project>/packages/ml_models/<version_id>/files/<path>``
-put and fetch one file, streamed through :mod:`flask_modelregistry.transfer` with the JSON API's
+put and fetch one file, streamed through :mod:`flask_modelregistry.kit.transfer` with the JSON API's
 checks, size limit and roles, so CI jobs can ``curl --upload-file`` with a token
 (``PRIVATE-TOKEN``, Bearer, or Basic with the token as password). ``GET .../files`` lists the
 package's files. ``<version_id>`` may also be given as the package name
@@ -15,10 +15,10 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify, request
 from werkzeug.routing import PathConverter
 
-from . import transfer
-from .api import register_json_errors
-from .api.serialize import artifact_json
-from .auth import check_session_csrf, request_actor
+from .kit import transfer
+from .kit.artifact_json import artifact_json
+from .kit.auth import check_session_csrf, request_actor
+from .kit.json_errors import register_json_errors
 from .services import artifacts as artifact_service
 from .services import packages as package_service
 

@@ -2,26 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify, request
-from werkzeug.exceptions import HTTPException
 
-from ..auth import check_session_csrf, request_actor
-from ..errors import NotFound, RegistryError
+from ..errors import NotFound
+from ..kit.auth import check_session_csrf, request_actor
+from ..kit.json_errors import register_json_errors
 from . import views  # noqa: F401  (fills the route table)
 from . import compare_views  # noqa: F401  (comparison, evolution, lineage routes)
 from .openapi import build_spec
 from .routing import ROUTES
-
-_HTTP_CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               409: "already_exists", 413: "too_large", 416: "range_not_satisfiable", 422: "invalid"}
-
-
-def error_response(code: str, message: str, status: int, fields: dict | None = None):
-    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
-    response = jsonify(body)
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="model registry", Basic realm="model registry"'
-    return response
 
 
 def create_api_blueprint(app: Flask, prefix: str) -> Blueprint:
@@ -48,15 +36,3 @@ def create_api_blueprint(app: Flask, prefix: str) -> Blueprint:
     register_json_errors(bp)
     return bp
 
-
-def register_json_errors(bp: Blueprint) -> None:
-    """Render the domain and HTTP errors of ``bp`` in the JSON API's shape (the package API too)."""
-
-    @bp.errorhandler(RegistryError)
-    def registry_error(exc: RegistryError):
-        return error_response(exc.code, exc.message, exc.status, exc.fields)
-
-    @bp.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        status = exc.code or 500
-        return error_response(_HTTP_CODES.get(status, "error"), exc.description or exc.name, status)

@@ -7,7 +7,7 @@ import typing as t
 
 from flask import Response, jsonify
 
-from ..auth import request_actor
+from ..kit.auth import request_actor
 from ..errors import BadRequest
 from ..services import compare as compare_service
 from ..services import evolution as evolution_service

@@ -3,13 +3,13 @@ registers the Flask rules and generates the OpenAPI document."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import typing as t
 
 from flask import request
 from marshmallow import Schema, ValidationError
 
 from ..errors import BadRequest, Invalid
+from ..kit.json_body import request_json
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,8 +30,6 @@ class Route:
 
 
 ROUTES: list[Route] = []
-#: the largest JSON body read (a log-batch of 10,000 metrics is about 1 MiB); larger ones get 413
-MAX_JSON_BODY = 32 * 1024 * 1024
 
 
 def route(rule: str, method: str, *, summary: str, tag: str, body: type[Schema] | None = None,
@@ -62,25 +60,6 @@ def _fields_of(err: ValidationError) -> dict[str, str]:
 
     walk("", err.messages)
     return out
-
-
-def request_json() -> t.Any:
-    """The request's body parsed as JSON, None when it is not JSON (empty, not UTF-8, bad syntax).
-    Raises :class:`BadRequest` for JSON no handler could use: nested deeper than the parser
-    recurses, or with a lone surrogate escape (``"\\ud800"``), which no database can store.
-    A body above :data:`MAX_JSON_BODY` is refused (413) before it is read into memory.
-    Shared by the JSON and MLflow APIs."""
-    request.max_content_length = MAX_JSON_BODY
-    try:
-        data = request.get_json(silent=True, force=True)
-    except RecursionError:
-        raise BadRequest("the JSON body is nested too deeply") from None
-    if data is not None:
-        try:
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise BadRequest("the JSON body contains a lone surrogate escape (not UTF-8 text)") from None
-    return data
 
 
 def json_body(schema: type[Schema] | None = None, *, many: bool = False) -> t.Any:

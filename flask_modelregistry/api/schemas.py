@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from ..kit.artifact_json import ArtifactSchema
+
 
 class _Base(Schema):
     class Meta:
@@ -89,15 +91,6 @@ class Version(_Base):
     artifact_count = fields.Integer()
     ci_job = fields.Nested(CIJob, allow_none=True)
     datasets = fields.List(fields.Nested(Dataset))
-
-
-class ArtifactSchema(_Base):
-    path = fields.String()
-    size = fields.Integer()
-    sha256 = fields.String()
-    content_type = fields.String()
-    created_at = fields.DateTime(format="iso")
-    created_by = fields.String(allow_none=True)
 
 
 def page_of(item: type[Schema], name: str) -> type[Schema]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ..models import Artifact, ModelVersion, RegisteredModel
+from ..models import ModelVersion, RegisteredModel
 from ..services import aliases as alias_service
 from ..services import batches, tracking
 from ..services.ci import ci_job
@@ -13,7 +13,6 @@ from . import schemas
 
 _model_schema = schemas.Model()
 _version_schema = schemas.Version()
-_artifact_schema = schemas.ArtifactSchema()
 
 
 def models_json(summaries: t.Sequence[ModelSummary]) -> list[dict[str, t.Any]]:
@@ -53,11 +52,6 @@ def versions_json(model: RegisteredModel, items: t.Sequence[VersionDetails]) -> 
                           "source_type": x.source_type} for x in datasets.get(v.run_id, [])],
         }))
     return out
-
-
-def artifact_json(a: Artifact) -> dict[str, t.Any]:
-    return _artifact_schema.dump({"path": a.path, "size": a.size, "sha256": a.sha256, "content_type": a.content_type,
-                                  "created_at": a.created_at, "created_by": a.created_by_name})
 
 
 def metric_json(m: t.Any) -> dict[str, t.Any]:

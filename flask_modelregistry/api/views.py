@@ -5,8 +5,8 @@ import typing as t
 
 from flask import Response, jsonify
 
-from .. import transfer
-from ..auth import request_actor
+from ..kit import transfer
+from ..kit.auth import request_actor
 from ..services import artifacts as artifact_service
 from ..services import registered_models as model_service
 from ..services import settings as settings_service
@@ -14,7 +14,8 @@ from ..services import tracking
 from ..services import versions as version_service
 from . import schemas
 from .routing import json_body, query_args, route
-from .serialize import metric_json, artifact_json, models_json, versions_json
+from ..kit.artifact_json import artifact_json
+from .serialize import metric_json, models_json, versions_json
 
 P = "/projects/<string:project>"
 M = P + "/models/<int:model_id>"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from .. import transfer
+from ..kit import transfer
 from ..errors import NotFound
 from ..services import artifact_tree
 from ..services import artifacts as artifact_service

@@ -11,9 +11,9 @@ import typing as t
 
 from flask import Response, g, jsonify, request
 
-from ..api.routing import request_json
-from ..auth import request_actor
 from ..errors import BadRequest
+from ..kit.auth import request_actor
+from ..kit.json_body import request_json
 from ..services.identity import Actor
 
 

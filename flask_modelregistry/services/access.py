@@ -20,7 +20,7 @@ from flask import has_request_context, request
 
 from ..config import config_value
 from ..errors import Forbidden, NotFound, Unauthenticated
-from ..extension import ROLES, current_state
+from ..state import current_state, role_rank
 from .common import CONTROL_CHARS
 from .identity import Actor
 from . import settings as settings_service
@@ -29,10 +29,6 @@ Need = t.Literal["read", "write", "admin"]
 _CACHE_KEY = "model_registry.access"
 #: the length of the ``project`` columns: a longer name cannot have a registry
 MAX_PROJECT_LENGTH = 255
-
-
-def role_rank(role: str | None) -> int:
-    return ROLES.index(role) if role in ROLES else -1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,15 +88,9 @@ def _could_name_a_project(project: t.Any) -> bool:
 
 
 def _load_access(project: str, actor: Actor) -> ProjectAccess:
-    registry = current_state().registry
-    exists = True
-    if registry._project_loader is not None:
-        exists = registry._project_loader(project) is not None
-    role = None
-    if exists and actor.is_authenticated and registry._role_loader is not None:
-        role = registry._role_loader(actor.user, project)
-        if role is not None and role not in ROLES:
-            raise RuntimeError(f"role_loader returned {role!r}; expected one of {ROLES} or None")
+    host = current_state().host
+    exists = host.project_exists(project)
+    role = host.role_of(actor.user, project) if exists and actor.is_authenticated else None
     settings = settings_service.effective_settings(project)
     return ProjectAccess(project=project, actor=actor, role=role, exists=exists,
                          enabled=settings.enabled, visibility=settings.visibility)

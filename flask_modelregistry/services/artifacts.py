@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..config import config_value
 from ..errors import AlreadyExists, BadRequest, NotFound, StorageError, TooLarge
-from ..extension import current_state
+from ..state import current_state
 from ..models import Artifact, Run, utcnow
 from ..paths import validate_artifact_path
 from . import audit, ledger

@@ -5,7 +5,7 @@ import typing as t
 
 import sqlalchemy as sa
 
-from ..extension import current_state
+from ..state import current_state
 from ..models import AuditEvent
 from .access import authorize
 from .common import MAX_ROW_ID

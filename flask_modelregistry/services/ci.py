@@ -55,18 +55,16 @@ def resolve_ci_tags(project: str, tags: t.Mapping[str, str],
     a CI job: an id the host does not know is refused (:class:`Invalid`), and the links the host
     returns are added as the ``model_registry.ci_*`` tags, replacing any the client sent."""
     from ..errors import Invalid
-    from ..extension import current_state
+    from ..state import current_state
 
     job_id = _first(tags, JOB_ID_TAGS)
-    resolver = current_state().registry._ci_job_resolver
-    if not job_id or resolver is None:
+    host = current_state().host
+    if not job_id or not host.resolves_ci_jobs:
         return dict(tags)
-    links = resolver(project, job_id, {**(existing or {}), **tags})
+    links = host.ci_job(project, job_id, {**(existing or {}), **tags})
     if links is None:
         raise Invalid(f"CI job {job_id} was not found in project {project}",
                       fields={"tags": f"{job_id} is not a CI job of this project."})
-    if not isinstance(links, t.Mapping):
-        raise TypeError(f"ci_job_resolver returned {type(links).__name__}; expected a dict or None")
     out = dict(tags)
     for field, tag in RESOLVED_LINK_TAGS.items():
         value = links.get(field)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..errors import Invalid, StorageError
-from ..extension import current_state
+from ..state import current_state
 
 T = t.TypeVar("T")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ..state import current_state
+
 
 @dataclasses.dataclass(frozen=True)
 class Actor:
@@ -37,22 +39,9 @@ class Actor:
         return cls(user=None, user_id=None, name=name, via="system")
 
 
-#: the length of the ``created_by_name`` and ``actor_name`` columns
-MAX_NAME_LENGTH = 255
-
-
 def display_name(user: t.Any) -> str:
-    """The name shown as author, cut to the columns that keep it (a host's name may be longer)."""
-    from ..extension import current_state
-
-    loader = current_state().registry._name_loader
-    if loader is not None:
-        return str(loader(user))[:MAX_NAME_LENGTH]
-    for attr in ("username", "name", "email"):
-        value = getattr(user, attr, None)
-        if value:
-            return str(value)[:MAX_NAME_LENGTH]
-    return str(user.get_id())[:MAX_NAME_LENGTH]
+    """The name shown as author, as the host's callbacks give it (:meth:`HostCallbacks.display_name`)."""
+    return current_state().host.display_name(user)
 
 
 def actor_for_user(user: t.Any, *, via: str, scope: str | None = None) -> Actor:

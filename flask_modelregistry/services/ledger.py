@@ -44,7 +44,7 @@ import uuid
 import sqlalchemy as sa
 
 from ..errors import StorageError
-from ..extension import current_state
+from ..state import current_state
 from ..models import PendingObject, utcnow
 from .common import session, upsert
 

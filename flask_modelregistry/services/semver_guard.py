@@ -16,7 +16,7 @@ import typing as t
 import sqlalchemy as sa
 import yaml
 
-from ..extension import current_state
+from ..state import current_state
 from ..models import Artifact, ModelVersion
 from ..versioning import RELEASE_KEY
 from .access import authorize

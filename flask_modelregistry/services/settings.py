@@ -5,7 +5,7 @@ import dataclasses
 
 from ..config import config_value
 from ..errors import Invalid
-from ..extension import current_state
+from ..state import current_state
 from ..models import ProjectSettings
 
 

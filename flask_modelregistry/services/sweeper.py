@@ -32,7 +32,7 @@ import uuid
 import sqlalchemy as sa
 
 from ..config import config_value
-from ..extension import current_state
+from ..state import current_state
 from ..models import Artifact, PendingObject, StorageLease, utcnow
 from ..storage import ArtifactStore, ListedObject
 

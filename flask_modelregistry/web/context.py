@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
-from ..auth import request_actor
+from ..kit.auth import request_actor
 from ..charts import format_number
 from ..config import config_value
 from ..markdown import first_line, render_card

@@ -156,7 +156,7 @@ def show_service_error(form: FlaskForm, exc: RegistryError) -> None:
         return
     for key, message in exc.fields.items():
         name = key.split("[", 1)[0].split(".", 1)[0]
-        field = getattr(form, name, None) if name in form._fields else None
+        field = form[name] if name in form else None
         if field is None:
             form.form_errors.append(f"{key}: {message}")
         else:

@@ -35,7 +35,7 @@ def test_an_author_with_a_very_long_display_name_can_write(client, rita, monkeyp
     """The host's display name may be longer than the author columns; it is cut to fit."""
     from example_app import registry
 
-    monkeypatch.setattr(registry, "_name_loader", lambda user: f"{user.username} <" + "x" * 300 + "@example.com>")
+    monkeypatch.setattr(registry.callbacks, "display_name_loader", lambda user: f"{user.username} <" + "x" * 300 + "@example.com>")
     model = client.post(f"{P}/models", json={"name": "authored"}, headers=rita.headers)
     assert model.status_code == 201 and model.json["created_by"] == ("rita <" + "x" * 300)[:255]
     version = client.post(f"{P}/models/{model.json['id']}/versions", json={"version": "1.0.0"}, headers=rita.headers)

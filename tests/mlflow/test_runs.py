@@ -122,7 +122,7 @@ def test_ci_job_resolver_checks_ids_and_fills_links(tracking, mlflow_client, mon
         return {"job_url": f"https://ci.example.com/{project}/-/jobs/{job_id}", "ref": "release/1.2",
                 "pipeline_url": f"https://ci.example.com/{project}/-/pipelines/12"}
 
-    monkeypatch.setattr(registry, "_ci_job_resolver", resolve)
+    monkeypatch.setattr(registry.callbacks, "ci_job_resolver", resolve)
     c = mlflow_client
     c.create_registered_model("fraud")
     mv = c.create_model_version("fraud", "s3://b/1")

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import typing as t
 
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
 
-from .errors import Forbidden, Unauthenticated
-from .extension import current_state
-from .services import tokens as token_service
-from .services.identity import Actor, actor_for_user
+from ..errors import Forbidden, Unauthenticated
+from ..services import tokens as token_service
+from ..services.identity import Actor, actor_for_user
+from ..state import current_state
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _ACTOR_KEY = "model_registry.actor"
@@ -47,14 +46,6 @@ def token_from_headers() -> str | None:
     raise Unauthenticated("unsupported Authorization scheme; use Bearer, Basic or PRIVATE-TOKEN")
 
 
-def _load_user(user_id: str) -> t.Any:
-    registry = current_state().registry
-    loader = registry._user_loader or getattr(current_app.login_manager, "_user_callback", None)
-    if loader is None:
-        raise RuntimeError("no user loader: register one with @registry.user_loader or Flask-Login")
-    return loader(user_id)
-
-
 def request_actor() -> Actor:
     """The actor of this request, computed once."""
     cached = request.environ.get(_ACTOR_KEY)
@@ -65,7 +56,7 @@ def request_actor() -> Actor:
         token = token_service.find_token(secret)
         if token is None:
             raise Unauthenticated("invalid, expired or revoked token")
-        user = _load_user(token.user_id)
+        user = current_state().host.load_user(token.user_id)
         if user is None or not getattr(user, "is_active", True):
             raise Unauthenticated("the token's user no longer exists or is inactive")
         actor = actor_for_user(user, via="token", scope=token.scope)

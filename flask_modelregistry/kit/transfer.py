@@ -10,12 +10,12 @@ from urllib.parse import quote
 
 from flask import Response, redirect, request
 
-from .config import config_value
-from .errors import TooLarge
-from .extension import current_state
-from .models import Artifact
-from .services import artifacts as artifact_service
-from .services.identity import Actor
+from ..config import config_value
+from ..errors import TooLarge
+from ..models import Artifact
+from ..services import artifacts as artifact_service
+from ..services.identity import Actor
+from ..state import current_state
 
 
 def upload_from_request(project: str, actor: Actor, run_id: str, path: str, *, overwrite: bool = False) -> Artifact:
