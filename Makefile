@@ -20,6 +20,15 @@ $(VENV)/.test: setup.cfg pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.example
 
+# MLflow's server, measured beside the registry, in a venv of its own: it pins gunicorn<27
+MLFLOW_VENV ?= .venv-mlflow
+
+$(MLFLOW_VENV)/.installed:
+	$(PYTHON) -m venv $(MLFLOW_VENV)
+	$(MLFLOW_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MLFLOW_VENV)/bin/python -m pip install --quiet mlflow==3.17.2
+	@touch $@
+
 $(VENV)/.bench: setup.cfg pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	@touch $@ $(VENV)/.test $(VENV)/.example
@@ -33,12 +42,12 @@ demo: $(VENV)/.example
 test: $(VENV)/.test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.bench
-	$(PY) -m bench $(BENCH_ARGS)
+bench: $(VENV)/.bench $(MLFLOW_VENV)/.installed
+	BENCH_MLFLOW_BIN=$(abspath $(MLFLOW_VENV))/bin $(PY) -m bench $(BENCH_ARGS)
 
 wheel: | $(PY)
 	$(PY) -m pip install --quiet build
 	$(PY) -m build --wheel --outdir dist .
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) $(MLFLOW_VENV) build dist *.egg-info .pytest_cache

@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import importlib.metadata
-import importlib.util
 import logging
 import os
 import statistics
@@ -66,17 +64,20 @@ class Results:
         return result
 
 
+def mlflow_bin() -> Path:
+    """Where ``mlflow server`` is: ``BENCH_MLFLOW_BIN`` (the venv ``make bench`` makes, since
+    mlflow 3.17.2 pins gunicorn<27 and the registry wants 27), else beside this Python."""
+    return Path(os.environ.get("BENCH_MLFLOW_BIN") or BIN)
+
+
 def mlflow_server_available() -> str | None:
     """None when ``mlflow server`` can run here, else why not."""
-    try:
-        importlib.metadata.version("mlflow")
-    except importlib.metadata.PackageNotFoundError:
-        return "the full 'mlflow' package is not installed (only mlflow-skinny); pip install mlflow==3.17.2"
-    for module in ("uvicorn", "fastapi", "alembic", "mlflow.server"):
-        if importlib.util.find_spec(module) is None:
-            return f"'{module}' cannot be imported"
-    if not (BIN / "mlflow").exists():
-        return "the 'mlflow' command is missing"
+    if not (mlflow_bin() / "mlflow").exists():
+        return f"no 'mlflow' command in {mlflow_bin()} (make bench installs mlflow==3.17.2 into .venv-mlflow)"
+    probe = subprocess.run([str(mlflow_bin() / "python"), "-c", "import mlflow.server, uvicorn, fastapi, alembic"],
+                           capture_output=True, text=True)
+    if probe.returncode:
+        return f"mlflow's server cannot be imported there: {probe.stderr.strip().splitlines()[-1:]}"
     return None
 
 
@@ -85,7 +86,7 @@ def start_mlflow_server(workdir: Path, workers: int = 2) -> MlflowServer:
     port = free_port()
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     process = subprocess.Popen(
-        [str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        [str(mlflow_bin() / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
          "--backend-store-uri", f"sqlite:///{workdir / 'mlflow.db'}",
          "--artifacts-destination", str(workdir / "artifacts"), "--serve-artifacts"],
         env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=open(workdir / "mlflow.log", "wb"))

@@ -8,7 +8,8 @@ import typing as t
 import uuid
 from pathlib import Path
 
-from .base import READ_CHUNK, ArtifactStore, ListedObject, StoredObject, _Hasher
+from .base import READ_CHUNK, ArtifactStore, ListedObject, StoredObject
+from .pipeline import hash_and_write
 
 
 class LocalArtifactStore(ArtifactStore):
@@ -26,22 +27,24 @@ class LocalArtifactStore(ArtifactStore):
 
     def write(self, key: str, stream: t.BinaryIO, *, max_size: int | None = None,
               content_type: str = "application/octet-stream") -> StoredObject:
+        """Receive, hash and write at once (see :mod:`.pipeline`), sync once at the end, then
+        move the file under its key: the object exists only complete."""
         final = self._path(key)
         self._tmp.mkdir(parents=True, exist_ok=True)
         tmp = self._tmp / f"{uuid.uuid4().hex}.part"
-        hasher = _Hasher(stream, max_size)
         try:
-            with open(tmp, "wb") as fh:
-                for chunk in hasher.chunks():
-                    fh.write(chunk)
-                fh.flush()
-                os.fsync(fh.fileno())
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            try:
+                size, sha256 = hash_and_write(stream, fd, max_size=max_size)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, final)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        return hasher.result()
+        return StoredObject(size=size, sha256=sha256)
 
     def read(self, key: str, start: int = 0, length: int | None = None) -> t.Iterator[bytes]:
         path = self._path(key)
