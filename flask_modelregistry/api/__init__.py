@@ -22,7 +22,7 @@ def create_api_blueprint(app: Flask, prefix: str) -> Blueprint:
         check_session_csrf(request_actor())
 
     for r in ROUTES:
-        bp.add_url_rule(r.rule, endpoint=r.view.__name__ + "_" + r.method.lower(), view_func=r.view,
+        bp.add_url_rule(r.rule, endpoint=r.endpoint, view_func=r.handle,
                         methods=[r.method] + (["HEAD"] if r.method == "GET" else []))
 
     @bp.route("/openapi.json")

@@ -8,14 +8,13 @@ import typing as t
 from flask import Response, jsonify
 
 from ..kit.auth import request_actor
-from ..errors import BadRequest
 from ..services import compare as compare_service
 from ..services import evolution as evolution_service
 from ..services import registered_models as model_service
 from ..services import tracking
 from ..services import versions as version_service
 from . import compare_schemas as cs
-from .routing import json_body, query_args, route
+from .routing import route
 from .schemas import Dataset, Model
 from .serialize import models_json
 from .views import M, V
@@ -55,23 +54,21 @@ def comparison_json(c: compare_service.Comparison) -> dict[str, t.Any]:
 
 @route(M + "/compare", "GET", summary="Compare versions side by side", tag="compare", query=cs.CompareQuery,
        response=cs.Comparison)
-def compare_versions(project: str, model_id: int):
+def compare_versions(project: str, model_id: int, query: dict[str, t.Any]):
     """Metrics (last value of each key, the best marked by the model's metric goals), parameters,
     metadata and datasets of two to ten versions, in semantic version order. `differs` flags the
     rows whose values are not all equal; a missing value counts as a difference."""
-    args = query_args(cs.CompareQuery)
     comparison = compare_service.compare_versions(project, request_actor(), _model(project, model_id),
-                                                  args["versions"])
+                                                  query["versions"])
     return jsonify(comparison_json(comparison))
 
 
 @route(M + "/evolution", "GET", summary="A model's metrics across its versions", tag="compare",
        query=cs.EvolutionQuery, response=cs.Evolution)
-def model_evolution(project: str, model_id: int):
+def model_evolution(project: str, model_id: int, query: dict[str, t.Any]):
     """One point per version that logged the metric (its last value), oldest first, prereleases flagged."""
-    args = query_args(cs.EvolutionQuery)
     evo = evolution_service.evolution(project, request_actor(), _model(project, model_id),
-                                      metrics=args["metrics"], order=args["order"])
+                                      metrics=query["metrics"], order=query["order"])
     return jsonify(_evolution_schema.dump({
         "model_id": evo.model.id, "model_name": evo.model.name, "order": evo.order, "truncated": evo.truncated,
         "available_metrics": evo.available_metrics, "versions": evo.versions, "series": evo.series,
@@ -80,11 +77,10 @@ def model_evolution(project: str, model_id: int):
 
 @route(M + "/metric-goals/<path:metric>", "PUT", summary="Say whether higher or lower is better for a metric",
        tag="compare", body=cs.MetricGoal, response=Model)
-def put_metric_goal(project: str, model_id: int, metric: str):
+def put_metric_goal(project: str, model_id: int, metric: str, body: dict[str, t.Any]):
     """Remembered per model; comparisons mark the best value by it."""
-    data = json_body(cs.MetricGoal)
     model = compare_service.set_metric_goal(project, request_actor(), _model(project, model_id), metric,
-                                            data["goal"])
+                                            body["goal"])
     return jsonify(models_json([model_service.summarize(model)])[0])
 
 
@@ -106,14 +102,11 @@ def get_datasets(project: str, model_id: int, version_id: int):
 
 
 @route(V + "/datasets", "PUT", summary="Replace a version's datasets", tag="versions", body=Dataset,
-       body_many=True, response=cs.DatasetList,
+       body_many=True, body_name="datasets", response=cs.DatasetList,
        description="A list of {name, uri, digest, role (training, validation, test, evaluation), source_type}; "
                    "the version's datasets become exactly these. The parent version is set with PATCH "
                    "`parent_version_id` on the version.")
-def put_datasets(project: str, model_id: int, version_id: int):
+def put_datasets(project: str, model_id: int, version_id: int, body: list[dict[str, t.Any]]):
     run = _run_of(project, model_id, version_id)
-    data = json_body()
-    if not isinstance(data, list):
-        raise BadRequest("the request body must be a JSON array of datasets")
-    tracking.replace_datasets(project, request_actor(), run, data)
+    tracking.replace_datasets(project, request_actor(), run, body)
     return jsonify(_datasets_json(run.id))

@@ -6,6 +6,7 @@ import typing as t
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields
 
 from . import schemas
 from .routing import ROUTES
@@ -34,10 +35,20 @@ def _path(rule: str) -> tuple[str, list[dict[str, t.Any]]]:
     return _CONVERTER.sub(repl, rule), params
 
 
+def _object_sizes(self: t.Any, field: fields.Field, ret: dict[str, t.Any], **_kwargs: t.Any) -> dict[str, t.Any]:
+    """A ``Length`` on an object (a map of keys to values) limits its properties, not a string length."""
+    if isinstance(field, fields.Dict):
+        for length, properties in (("minLength", "minProperties"), ("maxLength", "maxProperties")):
+            if length in ret:
+                ret[properties] = ret.pop(length)
+    return {}
+
+
 def build_spec(prefix: str = "") -> dict[str, t.Any]:
+    plugin = MarshmallowPlugin()
     spec = APISpec(
         title="flask-modelregistry JSON API", version="1.0.0", openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[plugin],
         info={"description": "Models, versions and artifacts of each project's model registry. "
                              "Authenticate with `Authorization: Bearer <token>`, Basic (username and token) "
                              "or `PRIVATE-TOKEN: <token>`. Errors are `{\"error\": {code, message, fields}}`."},
@@ -46,6 +57,7 @@ def build_spec(prefix: str = "") -> dict[str, t.Any]:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.security_scheme("basic", {"type": "http", "scheme": "basic"})
     spec.components.security_scheme("private_token", {"type": "apiKey", "in": "header", "name": "PRIVATE-TOKEN"})
+    plugin.converter.add_attribute_function(_object_sizes)
     spec.components.schema("Error", schema=schemas.Error)
     paths: dict[str, dict[str, t.Any]] = {}
     for r in ROUTES:
@@ -62,8 +74,8 @@ def build_spec(prefix: str = "") -> dict[str, t.Any]:
                 "schema": {"type": "string", "format": "binary"}}}}
         elif r.body is not None:
             body_schema: t.Any = r.body
-            if r.body is schemas.StringMap:
-                body_schema = {"type": "object", "additionalProperties": {"type": "string"}}
+            if isinstance(r.body, fields.Field):
+                body_schema = plugin.converter.field2property(r.body)
             elif r.body_many:
                 body_schema = {"type": "array", "items": r.body}
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}

@@ -1,16 +1,45 @@
 """Marshmallow schemas of the JSON API: they shape every response, parse every request body
-and query, and generate the OpenAPI document. Semantic rules live in the service layer."""
+and query (the route table loads each request with the schema it documents), and generate the
+OpenAPI document. Their limits are the columns' and the services'; semantic rules (semver,
+uniqueness, roles) live in the service layer."""
 from __future__ import annotations
+
+import typing as t
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ..kit.artifact_json import ArtifactSchema
+
+INT64 = validate.Range(min=-2**63, max=2**63 - 1)
+#: names of models (the ``name`` columns), metric and map keys, texts: the services' limits
+NAME = validate.Length(min=1, max=255)
+KEY = validate.Length(min=1, max=250)
+TEXT = validate.Length(max=100_000)
+#: the services' rule for model names (``registered_models.check_model_name``); they strip spaces first
+MODEL_NAME = validate.Regexp(r"^\s*\w[\w.+@ -]*\s*$", error="Use letters, digits, spaces and . _ - + @; start with a letter or digit.")
 
 
 class _Base(Schema):
     class Meta:
         unknown = EXCLUDE
         ordered = True
+
+
+class Scalar(fields.String):
+    """A string; a number is taken as its text (``{"epochs": 3}`` stores ``"3"``)."""
+
+    def _deserialize(self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any) -> t.Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def string_map(max_items: int = 1000, value_max: int = 5000, **kwargs: t.Any) -> fields.Dict:
+    """An object of string keys and values, as params, metadata and tags are."""
+    kwargs.setdefault("metadata", {}).setdefault(
+        "description", f"string keys of 1 to {KEY.max} characters and string values (numbers are kept as their text)")
+    return fields.Dict(keys=fields.String(validate=KEY), values=Scalar(validate=validate.Length(max=value_max)),
+                       validate=validate.Length(max=max_items), **kwargs)
 
 
 class ErrorDetail(_Base):
@@ -24,12 +53,12 @@ class Error(_Base):
 
 
 class Metric(_Base):
-    key = fields.String(required=True, validate=validate.Length(min=1, max=250))
+    key = fields.String(required=True, validate=KEY)
     value = fields.Float(required=True, allow_nan=True, allow_none=True,
                          metadata={"description": "null when the logged value was NaN (see is_nan)"})
-    step = fields.Integer(load_default=0)
+    step = fields.Integer(load_default=0, validate=INT64)
     is_nan = fields.Boolean(dump_only=True)
-    timestamp = fields.Integer(load_default=None, allow_none=True,
+    timestamp = fields.Integer(load_default=None, allow_none=True, validate=INT64,
                                metadata={"description": "Milliseconds since the epoch; defaults to now."})
 
 
@@ -43,12 +72,14 @@ class CIJob(_Base):
 
 
 class Dataset(_Base):
-    name = fields.String(required=True)
-    uri = fields.String(load_default="")
-    digest = fields.String(load_default="")
-    role = fields.String(load_default="training",
+    name = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    uri = fields.String(load_default="", allow_none=True, validate=validate.Length(max=4000))
+    digest = fields.String(load_default="", allow_none=True, validate=validate.Length(max=255))
+    role = fields.String(load_default="training", allow_none=True,
                          validate=validate.OneOf(["training", "validation", "test", "evaluation"]))
-    source_type = fields.String(load_default="")
+    source_type = fields.String(load_default="", allow_none=True, validate=validate.Length(max=64))
+    schema = fields.String(load_only=True, allow_none=True, validate=TEXT)
+    profile = fields.String(load_only=True, allow_none=True, validate=TEXT)
 
 
 class Model(_Base):
@@ -112,7 +143,7 @@ class ArtifactList(_Base):
 
 
 class ModelListQuery(_Base):
-    search = fields.String(load_default=None)
+    search = fields.String(load_default=None, validate=validate.Length(max=255))
     sort = fields.String(load_default="created_at", validate=validate.OneOf(["name", "created_at", "updated_at"]))
     order = fields.String(load_default="desc", validate=validate.OneOf(["asc", "desc"]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
@@ -125,36 +156,39 @@ class VersionListQuery(ModelListQuery):
 
 
 class ModelCreate(_Base):
-    name = fields.String(required=True, metadata={"example": "fraud-detector"})
-    description = fields.String(load_default="")
-    tags = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
+    name = fields.String(required=True, validate=[NAME, MODEL_NAME], metadata={"example": "fraud-detector"})
+    description = fields.String(load_default="", validate=TEXT)
+    tags = string_map(load_default=dict)
 
 
 class ModelUpdate(_Base):
-    name = fields.String()
-    description = fields.String()
-    metric_goals = fields.Dict(keys=fields.String(), values=fields.String())
+    name = fields.String(validate=[NAME, MODEL_NAME])
+    description = fields.String(validate=TEXT)
+    metric_goals = fields.Dict(keys=fields.String(validate=KEY), values=fields.String(
+        validate=validate.OneOf(["max", "min"])), validate=validate.Length(max=1000), metadata={
+        "description": "metric -> max (higher is better) or min; the goals become exactly these"})
 
 
 class VersionCreate(_Base):
-    version = fields.String(load_default=None, allow_none=True, metadata={
+    version = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255), metadata={
         "description": "A semantic version; omitted: the next major version.", "example": "1.0.0"})
-    description = fields.String(load_default="")
-    metadata = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
-    params = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
-    metrics = fields.List(fields.Dict(), load_default=list)
+    description = fields.String(load_default="", validate=TEXT)
+    metadata = string_map(load_default=dict)
+    params = string_map(load_default=dict)
+    metrics = fields.List(fields.Nested(Metric), load_default=list, validate=validate.Length(max=10_000))
     parent_version_id = fields.Integer(load_default=None, allow_none=True)
-    datasets = fields.List(fields.Dict(), load_default=list)
+    datasets = fields.List(fields.Nested(Dataset), load_default=list, validate=validate.Length(max=1000))
 
 
 class VersionUpdate(_Base):
-    description = fields.String()
+    description = fields.String(validate=TEXT)
     stage = fields.String(validate=validate.OneOf(["None", "Staging", "Production", "Archived"]))
     parent_version_id = fields.Integer(allow_none=True)
 
 
 class DeleteArtifacts(_Base):
-    paths = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=1000))
+    paths = fields.List(fields.String(validate=validate.Length(min=1, max=1024)), required=True,
+                        validate=validate.Length(min=1, max=1000))
 
 
 class Settings(_Base):
@@ -163,8 +197,8 @@ class Settings(_Base):
     visibility = fields.String(validate=validate.OneOf(["public", "private"]))
 
 
-class StringMap(_Base):
-    """An object of string keys and string values."""
+#: the body of ``PUT .../params`` and ``PUT .../metadata``
+STRING_MAP = string_map()
 
 
 class MetricList(_Base):
@@ -195,7 +229,7 @@ class AuditQuery(_Base):
 
 
 class ResolveQuery(_Base):
-    range = fields.String(required=True, metadata={"example": "^1.2", "description":
+    range = fields.String(required=True, validate=validate.Length(min=1, max=1000), metadata={"example": "^1.2", "description":
         "A semantic-version range: ^1.2, ~1.2.3, >=1.0,<2, 1.x; '||' between alternatives."})
     prereleases = fields.Boolean(load_default=False, metadata={"description": "Let prereleases match too."})
 

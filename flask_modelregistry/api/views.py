@@ -13,7 +13,7 @@ from ..services import settings as settings_service
 from ..services import tracking
 from ..services import versions as version_service
 from . import schemas
-from .routing import json_body, query_args, route
+from .routing import route
 from ..kit.artifact_json import artifact_json
 from .serialize import metric_json, models_json, versions_json
 
@@ -47,19 +47,17 @@ def _version_json(model, version) -> dict[str, t.Any]:
 
 @route(P + "/models", "GET", summary="List models", tag="models", query=schemas.ModelListQuery,
        response=schemas.ModelPage)
-def list_models(project: str):
+def list_models(project: str, query: dict[str, t.Any]):
     """Models of the project, newest first by default; ``search`` matches part of the name."""
-    args = query_args(schemas.ModelListQuery)
-    page = model_service.list_models(project, request_actor(), **args)
+    page = model_service.list_models(project, request_actor(), **query)
     return jsonify({"items": models_json(page.items), "page": page.page, "per_page": page.per_page,
                     "total": page.total})
 
 
 @route(P + "/models", "POST", summary="Create a model", tag="models", body=schemas.ModelCreate,
        response=schemas.Model, status=201)
-def create_model(project: str):
-    data = json_body(schemas.ModelCreate)
-    model = model_service.create_model(project, request_actor(), **data)
+def create_model(project: str, body: dict[str, t.Any]):
+    model = model_service.create_model(project, request_actor(), **body)
     return _created(models_json([model_service.summarize(model)])[0])
 
 
@@ -70,10 +68,9 @@ def get_model(project: str, model_id: int):
 
 @route(M, "PATCH", summary="Change a model's name, description or metric goals", tag="models",
        body=schemas.ModelUpdate, response=schemas.Model)
-def update_model(project: str, model_id: int):
+def update_model(project: str, model_id: int, body: dict[str, t.Any]):
     model = _model(project, model_id)
-    data = json_body(schemas.ModelUpdate)
-    model = model_service.update_model(project, request_actor(), model, **data)
+    model = model_service.update_model(project, request_actor(), model, **body)
     return jsonify(models_json([model_service.summarize(model)])[0])
 
 
@@ -87,36 +84,33 @@ def delete_model(project: str, model_id: int):
 
 @route(M + "/versions", "GET", summary="List a model's versions", tag="versions",
        query=schemas.VersionListQuery, response=schemas.VersionPage)
-def list_versions(project: str, model_id: int):
+def list_versions(project: str, model_id: int, query: dict[str, t.Any]):
     """Newest semantic version first, unless ``sort`` says otherwise."""
     model = _model(project, model_id)
-    args = query_args(schemas.VersionListQuery)
-    page = version_service.list_versions(project, request_actor(), model, **args)
+    page = version_service.list_versions(project, request_actor(), model, **query)
     return jsonify({"items": versions_json(model, page.items), "page": page.page, "per_page": page.per_page,
                     "total": page.total})
 
 
 @route(M + "/versions", "POST", summary="Create a version", tag="versions", body=schemas.VersionCreate,
        response=schemas.Version, status=201)
-def create_version(project: str, model_id: int):
+def create_version(project: str, model_id: int, body: dict[str, t.Any]):
     """Metrics, parameters, metadata and datasets may be given at once; files are added with PUT."""
     model = _model(project, model_id)
-    data = json_body(schemas.VersionCreate)
-    version = version_service.create_version(project, request_actor(), model, **data)
+    version = version_service.create_version(project, request_actor(), model, **body)
     return _created(_version_json(model, version))
 
 
 @route(M + "/versions/resolve", "GET", summary="The newest version inside a semantic-version range",
        tag="versions", query=schemas.ResolveQuery, response=schemas.Version)
-def resolve_version(project: str, model_id: int):
+def resolve_version(project: str, model_id: int, query: dict[str, t.Any]):
     """``^1.2`` follows new minors and patches of 1.x; ``~1.2.3`` new patches of 1.2. Releases only,
     unless ``prereleases=true``. 404 when nothing matches."""
     from ..services.ranges import resolve_range
 
     model = _model(project, model_id)
-    args = query_args(schemas.ResolveQuery)
-    version = resolve_range(project, request_actor(), model, args["range"],
-                            include_prereleases=args["prereleases"])
+    version = resolve_range(project, request_actor(), model, query["range"],
+                            include_prereleases=query["prereleases"])
     return jsonify(_version_json(model, version))
 
 
@@ -141,12 +135,11 @@ def semver_check(project: str, model_id: int, version_id: int):
 
 @route(V, "PATCH", summary="Change a version's description, stage or parent", tag="versions",
        body=schemas.VersionUpdate, response=schemas.Version)
-def update_version(project: str, model_id: int, version_id: int):
+def update_version(project: str, model_id: int, version_id: int, body: dict[str, t.Any]):
     model, version = _version(project, model_id, version_id)
-    data = json_body(schemas.VersionUpdate)
-    kwargs: dict[str, t.Any] = {"description": data.get("description"), "stage": data.get("stage")}
-    if "parent_version_id" in data:
-        kwargs["parent_version_id"] = data["parent_version_id"]
+    kwargs: dict[str, t.Any] = {"description": body.get("description"), "stage": body.get("stage")}
+    if "parent_version_id" in body:
+        kwargs["parent_version_id"] = body["parent_version_id"]
     version = version_service.update_version(project, request_actor(), version, **kwargs)
     return jsonify(_version_json(model, version))
 
@@ -159,14 +152,12 @@ def delete_version(project: str, model_id: int, version_id: int):
 
 
 @route(V + "/metrics", "POST", summary="Log metrics", tag="versions", body=schemas.Metric,
-       response=schemas.Version, status=201, body_many=True,
-       description="A list of {key, value, step, timestamp}; every value is kept, the latest shows on the version.")
-def log_metrics(project: str, model_id: int, version_id: int):
+       response=schemas.Version, status=201, body_one_or_many=True, body_name="metrics",
+       description="A list of {key, value, step, timestamp} (one such object alone is taken as a list of one); "
+                   "every value is kept, the latest shows on the version.")
+def log_metrics(project: str, model_id: int, version_id: int, body: list[dict[str, t.Any]]):
     model, version = _version(project, model_id, version_id)
-    data = json_body()
-    if isinstance(data, dict):
-        data = [data]
-    tracking.log_metrics(project, request_actor(), version.run, data)
+    tracking.log_metrics(project, request_actor(), version.run, body)
     return _created(_version_json(model, version))
 
 
@@ -177,30 +168,22 @@ def metric_history(project: str, model_id: int, version_id: int):
     return jsonify({"items": [metric_json(m) for _k, m in history]})
 
 
-@route(V + "/params", "PUT", summary="Replace the parameters", tag="versions", body=schemas.StringMap,
-       response=schemas.Version)
-def put_params(project: str, model_id: int, version_id: int):
+@route(V + "/params", "PUT", summary="Replace the parameters", tag="versions", body=schemas.STRING_MAP,
+       body_name="params", response=schemas.Version)
+def put_params(project: str, model_id: int, version_id: int, body: dict[str, str]):
     """The version's parameters become exactly the given object of strings."""
     model, version = _version(project, model_id, version_id)
-    tracking.log_params(project, request_actor(), version.run, _string_object(), replace=True)
+    tracking.log_params(project, request_actor(), version.run, body, replace=True)
     return jsonify(_version_json(model, version))
 
 
-@route(V + "/metadata", "PUT", summary="Replace the metadata", tag="versions", body=schemas.StringMap,
-       response=schemas.Version)
-def put_metadata(project: str, model_id: int, version_id: int):
+@route(V + "/metadata", "PUT", summary="Replace the metadata", tag="versions", body=schemas.STRING_MAP,
+       body_name="metadata", response=schemas.Version)
+def put_metadata(project: str, model_id: int, version_id: int, body: dict[str, str]):
     """The version's metadata become exactly the given object of strings."""
     model, version = _version(project, model_id, version_id)
-    version_service.replace_metadata(project, request_actor(), version, _string_object())
+    version_service.replace_metadata(project, request_actor(), version, body)
     return jsonify(_version_json(model, version))
-
-
-def _string_object() -> dict[str, t.Any]:
-    data = json_body()
-    if not isinstance(data, dict):
-        from ..errors import BadRequest
-        raise BadRequest("the request body must be a JSON object")
-    return data
 
 
 # -- artifacts ----------------------------------------------------------------------------------
@@ -238,41 +221,38 @@ def delete_artifact(project: str, model_id: int, version_id: int, path: str):
 
 @route(V + "/artifacts/delete", "POST", summary="Delete several files", tag="artifacts",
        body=schemas.DeleteArtifacts, status=204)
-def delete_artifacts(project: str, model_id: int, version_id: int):
+def delete_artifacts(project: str, model_id: int, version_id: int, body: dict[str, t.Any]):
     """All named files must exist, or nothing is deleted (404)."""
     _m, version = _version(project, model_id, version_id)
-    data = json_body(schemas.DeleteArtifacts)
-    artifact_service.delete_artifacts(project, request_actor(), version.run_id, data["paths"])
+    artifact_service.delete_artifacts(project, request_actor(), version.run_id, body["paths"])
     return _no_content()
 
 
 # -- settings -----------------------------------------------------------------------------------
 
 @route(P + "/model-registry/settings", "GET", summary="The registry's settings of a project", tag="settings",
-       response=schemas.Settings)
+       response=schemas.Settings, need="admin")
 def get_settings(project: str):
     s = settings_service.read_settings(project, request_actor())
     return jsonify({"project": project, "enabled": s.enabled, "visibility": s.visibility})
 
 
 @route(P + "/model-registry/settings", "PUT", summary="Enable or disable the registry, set its visibility",
-       tag="settings", body=schemas.Settings, response=schemas.Settings)
-def put_settings(project: str):
-    data = json_body(schemas.Settings)
-    s = settings_service.update_settings(project, request_actor(), enabled=data.get("enabled"),
-                                         visibility=data.get("visibility"))
+       tag="settings", body=schemas.Settings, response=schemas.Settings, need="admin")
+def put_settings(project: str, body: dict[str, t.Any]):
+    s = settings_service.update_settings(project, request_actor(), enabled=body.get("enabled"),
+                                         visibility=body.get("visibility"))
     return jsonify({"project": project, "enabled": s.enabled, "visibility": s.visibility})
 
 
 @route(P + "/model-registry/audit", "GET", summary="Who changed what in the registry (maintainers)",
-       tag="settings", query=schemas.AuditQuery, response=schemas.AuditPage)
-def audit_events(project: str):
+       tag="settings", query=schemas.AuditQuery, response=schemas.AuditPage, need="admin")
+def audit_events(project: str, query: dict[str, t.Any]):
     """Newest first; every create, change and delete, with the user and the way they came in."""
     from ..services import audit
 
-    args = query_args(schemas.AuditQuery)
-    events, next_before_id = audit.list_events(project, request_actor(), limit=args["limit"],
-                                               before_id=args["before_id"])
+    events, next_before_id = audit.list_events(project, request_actor(), limit=query["limit"],
+                                               before_id=query["before_id"])
     schema = schemas.AuditEventSchema()
     return jsonify({
         "items": [schema.dump({"id": e.id, "created_at": e.created_at, "action": e.action,
