@@ -38,6 +38,11 @@ DEFAULTS: dict[str, t.Any] = {
     "SIGNED_URL_DOWNLOADS": False,
     #: Lifetime of signed URLs, in seconds.
     "SIGNED_URL_EXPIRY": 900,
+    #: Offer multipart uploads (parts sent in parallel) to the MLflow client and the
+    #: ``modelregistry`` command; ``server-info`` says so.
+    "MULTIPART_UPLOADS": True,
+    #: Seconds an upload id (and so a multipart upload) stays valid.
+    "MULTIPART_EXPIRY": 24 * 3600,
     #: Register the pages blueprint (turn off to use only the APIs).
     "ENABLE_PAGES": True,
     #: Register the MLflow-compatible API.

@@ -7,22 +7,31 @@ checks, size limit and roles, so CI jobs can ``curl --upload-file`` with a token
 package's files. ``<version_id>`` may also be given as the package name
 ``<model_name>/<version>``. Errors are the JSON API's ``{"error": {code, message, fields}}``.
 
+Large files go up in parts sent in parallel: ``POST .../<version_id>/uploads`` starts an upload
+and names a URL per part, ``PUT`` each part there, then ``POST .../uploads/complete`` (or
+``abort``); see :mod:`flask_modelregistry.services.multipart`.
+
 Paths are taken as sent (after URL decoding) and validated, so ``../x``, ``%2e%2e/x``,
 ``/etc/passwd``, backslashes, NUL and empty segments get 400, never a redirect or a guess.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, jsonify, request, url_for
 from werkzeug.routing import PathConverter
 
 from .kit import transfer
 from .kit.artifact_json import artifact_json
 from .kit.auth import check_session_csrf, request_actor
+from .errors import BadRequest, Invalid, NotFound
+from .kit.json_body import request_json
 from .kit.json_errors import register_json_errors
 from .services import artifacts as artifact_service
+from .services import multipart
 from .services import packages as package_service
 
 _TRUE = ("1", "true", "yes")
+#: smallest part of a multipart upload but the last (S3's and GCS's rule, kept for clients alike)
+MIN_PART_SIZE = 5 * 1024 * 1024
 
 
 class RawPathConverter(PathConverter):
@@ -65,6 +74,53 @@ def get_file(project: str, path: str, version_id: int | None = None, model_name:
     return transfer.download_response(artifact)
 
 
+def create_upload(project: str, version_id: int):
+    """Start a multipart upload: ``{"path", "size", "part_size", "overwrite"}`` answers the upload
+    id and the URL of each part, to send in parallel (the part size must be at least 5 MiB, as on
+    S3 and GCS, except for a file of one part)."""
+    _model, mv = _locate(project, version_id, None, None)
+    body = request_json() or {}
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    size, part_size = body.get("size"), body.get("part_size")
+    for name, value in (("size", size), ("part_size", part_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "size" else 1):
+            raise Invalid(f"{name} must be a whole number of bytes", fields={name: "Must be a whole number of bytes."})
+    parts = max(1, -(-size // part_size))
+    if parts > 1 and part_size < MIN_PART_SIZE:
+        raise Invalid(f"part_size must be at least {MIN_PART_SIZE} bytes",
+                      fields={"part_size": f"Must be at least {MIN_PART_SIZE} bytes."})
+    created = multipart.create_upload(project, request_actor(), mv.run_id, body.get("path"), parts=parts,
+                                      size=size, overwrite=body.get("overwrite") is True)
+    return jsonify({"upload_id": created.upload_id, "part_size": part_size, "parts": [
+        {"part_number": n, "url": url_for(".upload_part", project=project, number=n,
+                                          upload_id=created.upload_id, _external=True)}
+        for n in range(1, parts + 1)]}), 201
+
+
+def upload_part(project: str, number: int):
+    """One part; the signed upload id in the URL authorises it. Answers its ETag."""
+    etag = transfer.part_from_request(project, request.args.get("upload_id"), number)
+    return jsonify({"part_number": number, "etag": etag}), 200, {"ETag": f'"{etag}"'}
+
+
+def finish_upload(project: str, version_id: int, action: str):
+    """``complete`` with ``{"upload_id", "parts": [{"part_number", "etag"}]}`` (201, the file), or
+    ``abort`` with ``{"upload_id"}`` (204)."""
+    _model, mv = _locate(project, version_id, None, None)
+    body = request_json() or {}
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    upload = multipart.read_upload(body.get("upload_id"), project)
+    if upload.run_id != mv.run_id:
+        raise NotFound("no such multipart upload")
+    if action == "abort":
+        multipart.abort_upload(project, request_actor(), body.get("upload_id"))
+        return "", 204
+    artifact = multipart.complete_upload(project, request_actor(), body.get("upload_id"), body.get("parts"))
+    return jsonify(artifact_json(artifact)), 201
+
+
 def create_blueprint(app: Flask, prefix: str) -> Blueprint:
     app.url_map.converters.setdefault("mr_raw_path", RawPathConverter)
     bp = Blueprint("model_registry_packages", __name__,
@@ -84,6 +140,10 @@ def create_blueprint(app: Flask, prefix: str) -> Blueprint:
         bp.add_url_rule(base + "/<mr_raw_path:path>", f"put_{kind}", put_file, methods=["PUT"],
                         merge_slashes=False)
 
+    bp.add_url_rule("/<int:version_id>/uploads", "create_upload", create_upload, methods=["POST"])
+    bp.add_url_rule("/<int:version_id>/uploads/<any(complete, abort):action>", "finish_upload", finish_upload,
+                    methods=["POST"])
+    bp.add_url_rule("/uploads/parts/<int:number>", "upload_part", upload_part, methods=["PUT"])
     register_json_errors(bp)
     return bp
 

@@ -2,6 +2,7 @@
 for files. Every failure becomes a :class:`ClientError` carrying the exit code the CLI returns."""
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import typing as t
 from urllib.parse import quote
@@ -96,9 +97,13 @@ class RegistryClient:
     def request(self, method: str, url: str, what: str, *, ok: t.Iterable[int] = (200, 201, 204, 206),
                 **kwargs: t.Any) -> requests.Response:
         """Send a request; raise ClientError for network failures and for statuses not in ``ok``."""
+        return self._send(self.session, method, url, what, ok=ok, **kwargs)
+
+    def _send(self, session: requests.Session, method: str, url: str, what: str, *,
+              ok: t.Iterable[int] = (200, 201, 204, 206), **kwargs: t.Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
         try:
-            response = self.session.request(method, url, **kwargs)
+            response = session.request(method, url, **kwargs)
         except requests.exceptions.ConnectionError as exc:
             raise ClientError(f"{what}: cannot reach the registry at {self.api} ({_reason(exc)})", EXIT_NETWORK) from None
         except requests.exceptions.Timeout:
@@ -210,6 +215,41 @@ class RegistryClient:
         info = response.json()
         return RemoteFile(info["path"], int(info["size"]), info["sha256"])
 
+    def put_file_in_parts(self, project: str, version_id: int, path: str, source: t.Any, size: int, *,
+                          part_size: int, workers: int, overwrite: bool = False,
+                          on_progress: t.Callable[[int], t.Any] = lambda n: None) -> RemoteFile:
+        """Send the file ``source`` (a local path) as parts of ``part_size`` bytes, ``workers`` at a
+        time; the upload is aborted (nothing kept) if a part fails."""
+        base = f"{self.project_url(project)}/packages/ml_models/{version_id}/uploads"
+        created = self.request("POST", base, f"starting the upload of {path}",
+                               json={"path": path, "size": size, "part_size": part_size,
+                                     "overwrite": overwrite}).json()
+        upload_id = created["upload_id"]
+
+        def send(part: dict[str, t.Any]) -> dict[str, t.Any]:
+            number = part["part_number"]
+            start = (number - 1) * part_size
+            body = FileRange(source, start, min(part_size, size - start), on_progress)
+            with requests.Session() as session:
+                session.headers.update(self.session.headers)
+                response = self._send(session, "PUT", part["url"], f"uploading part {number} of {path}", data=body,
+                                      headers={"Content-Type": "application/octet-stream",
+                                               "Content-Length": str(len(body))})
+            return {"part_number": number, "etag": response.json()["etag"]}
+
+        try:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+                done = list(pool.map(send, created["parts"]))
+            info = self.request("POST", f"{base}/complete", f"completing the upload of {path}",
+                                json={"upload_id": upload_id, "parts": done}).json()
+        except BaseException:
+            try:
+                self.request("POST", f"{base}/abort", f"aborting the upload of {path}", json={"upload_id": upload_id})
+            except ClientError:
+                pass  # the server's sweeper removes what is left
+            raise
+        return RemoteFile(info["path"], int(info["size"]), info["sha256"])
+
     def open_file(self, project: str, version_id: int, path: str, *, start: int = 0,
                   etag: str | None = None) -> requests.Response:
         """A streamed response of the file; from byte ``start`` (206) when the server still has the
@@ -221,6 +261,31 @@ class RegistryClient:
                 headers["If-Range"] = f'"{etag}"'
         return self.request("GET", self.files_url(project, version_id, path), f"downloading {path}",
                             headers=headers, stream=True)
+
+
+class FileRange:
+    """``length`` bytes of a local file from ``start``, read in pieces for an HTTP body (``len()``
+    gives the Content-Length), reporting each piece read."""
+
+    def __init__(self, source: t.Any, start: int, length: int, on_progress: t.Callable[[int], t.Any]) -> None:
+        self.source, self.start, self.length, self.on_progress = source, start, length, on_progress
+        self._file: t.BinaryIO | None = None
+        self._left = length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def read(self, n: int = -1) -> bytes:
+        if self._file is None:
+            self._file = open(self.source, "rb")
+            self._file.seek(self.start)
+        if self._left <= 0:
+            self._file.close()
+            return b""
+        chunk = self._file.read(min(self._left, 1024 * 1024 if n is None or n < 0 else max(n, 1024 * 1024)))
+        self._left -= len(chunk)
+        self.on_progress(len(chunk))
+        return chunk
 
 
 def _reason(exc: Exception) -> str:

@@ -23,6 +23,9 @@ from ..paths import validate_artifact_path
 from .api_client import EXIT_AUTH, EXIT_NETWORK, EXIT_NOT_FOUND, EXIT_USAGE, ClientError, RegistryClient, RemoteFile, VersionRef
 
 CHUNK = 1024 * 1024
+#: files of at least two parts go up in parts of this size, this many at a time
+PART_SIZE = 64 * 1024 * 1024
+PART_WORKERS = 4
 #: failures that stop a whole run: the next file would fail the same way
 _FATAL = (EXIT_AUTH, EXIT_NOT_FOUND, EXIT_NETWORK)
 
@@ -133,8 +136,12 @@ def _say(text: str, quiet: bool) -> None:
 
 
 def upload(client: RegistryClient, project: str, ref: VersionRef, files: t.Sequence[LocalFile], *,
-           overwrite: bool = False, progress: bool = True, quiet: bool = False) -> Summary:
-    """Send the files the package does not have yet; skip those with the same sha256."""
+           overwrite: bool = False, progress: bool = True, quiet: bool = False,
+           part_size: int | None = None) -> Summary:
+    """Send the files the package does not have yet; skip those with the same sha256. Files of
+    two parts or more (``part_size``, default ``MODEL_REGISTRY_PART_SIZE`` or 64 MiB) go up as
+    parts in parallel."""
+    part_size = part_size or int(os.environ.get("MODEL_REGISTRY_PART_SIZE") or PART_SIZE)
     summary = Summary()
     remote = client.list_files(project, ref.version_id)
     for lf in files:
@@ -150,9 +157,15 @@ def upload(client: RegistryClient, project: str, ref: VersionRef, files: t.Seque
                 continue
             replace = True
         try:
-            with lf.source.open("rb") as f, _bar(lf.path, lf.size, progress) as bar:
-                stored = client.put_file(project, ref.version_id, lf.path, ProgressReader(f, lf.size, bar),
-                                         overwrite=replace)
+            if lf.size >= part_size * 2:
+                with _bar(lf.path, lf.size, progress) as bar:
+                    stored = client.put_file_in_parts(project, ref.version_id, lf.path, lf.source, lf.size,
+                                                      part_size=part_size, workers=PART_WORKERS, overwrite=replace,
+                                                      on_progress=bar.update)
+            else:
+                with lf.source.open("rb") as f, _bar(lf.path, lf.size, progress) as bar:
+                    stored = client.put_file(project, ref.version_id, lf.path, ProgressReader(f, lf.size, bar),
+                                             overwrite=replace)
         except ClientError as exc:
             if exc.exit_code in _FATAL:
                 raise

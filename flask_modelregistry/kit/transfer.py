@@ -6,6 +6,7 @@ single ``Range`` requests (206), ``ETag`` (the sha256) and ``nosniff``.
 """
 from __future__ import annotations
 
+import typing as t
 from urllib.parse import quote
 
 from flask import Response, redirect, request
@@ -14,6 +15,7 @@ from ..config import config_value
 from ..errors import TooLarge
 from ..models import Artifact
 from ..services import artifacts as artifact_service
+from ..services import multipart
 from ..services.identity import Actor
 from ..state import current_state
 
@@ -27,6 +29,12 @@ def upload_from_request(project: str, actor: Actor, run_id: str, path: str, *, o
     return artifact_service.upload_artifact(
         project, actor, run_id, path, request.stream, content_length=length,
         content_type=request.headers.get("Content-Type"), overwrite=overwrite)
+
+
+def part_from_request(project: str, upload_id: t.Any, number: int) -> str:
+    """One part of a multipart upload from the request body; its ETag."""
+    request.max_content_length = int(config_value("MAX_FILE_SIZE"))
+    return multipart.upload_part(project, upload_id, number, request.stream, request.content_length)
 
 
 def content_disposition(path: str, *, inline: bool = False) -> str:

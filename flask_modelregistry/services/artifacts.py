@@ -100,6 +100,15 @@ def upload_artifact(project: str, actor: Actor, run_id: str, path: t.Any, stream
     return artifact
 
 
+def record_stored_upload(project: str, actor: Actor, run_id: str, path: str, key: str, stored: t.Any,
+                         content_type: str, *, overwrite: bool) -> Artifact:
+    """Record an object already stored under its reserved ``key`` (a multipart upload, a direct
+    upload to the bucket), as :func:`upload_artifact` records what it streamed."""
+    artifact, replaced = _record_upload(project, actor, run_id, path, key, stored, content_type, overwrite=overwrite)
+    delete_stored_objects(replaced)
+    return artifact
+
+
 #: tries of an overwrite that concurrent uploads of the same path keep overtaking (each miss means
 #: another upload committed, so this bounds a queue of that many writers)
 OVERWRITE_ATTEMPTS = 20

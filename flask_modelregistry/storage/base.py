@@ -98,6 +98,28 @@ class ArtifactStore(abc.ABC):
         for key in keys:
             self.delete(key)
 
+    # -- multipart uploads: parts sent in parallel, assembled into one object ------------------
+
+    def part_keys(self, upload: str, count: int) -> list[str]:
+        """Objects the parts of ``upload`` are kept in until assembled, to reserve in the ledger
+        (none where parts go into a partial write the sweeper knows, as on the local folder)."""
+        return []
+
+    def write_part(self, upload: str, number: int, count: int, stream: t.BinaryIO, length: int, *,
+                   max_size: int | None = None) -> int:
+        """Store part ``number`` (1-based) of ``count`` of ``upload``, ``length`` bytes; every part
+        but the last has the same length. Returns the bytes stored. Sending a part again replaces it."""
+        raise NotImplementedError(f"the {self.kind} store takes no multipart uploads")
+
+    def assemble(self, upload: str, key: str, sizes: t.Sequence[int], *,
+                 content_type: str = "application/octet-stream") -> StoredObject:
+        """Join the parts of ``upload`` (their ``sizes`` in order, checked beforehand) into the
+        object ``key``, hashing it; the parts are gone afterwards."""
+        raise NotImplementedError(f"the {self.kind} store takes no multipart uploads")
+
+    def abort_parts(self, upload: str, count: int) -> None:
+        """Delete whatever parts of ``upload`` were stored."""
+
     def signed_url(self, key: str, *, method: str = "GET", expires_in: int = 900,
                    content_type: str | None = None, filename: str | None = None) -> str | None:
         """A URL the client may use directly, or ``None`` when the store cannot sign."""

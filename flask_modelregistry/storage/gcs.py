@@ -12,6 +12,7 @@ import typing as t
 
 from ..errors import StorageError
 from .base import ArtifactStore, ListedObject, StoredObject, _Hasher
+from .pipeline import hash_stream
 
 if t.TYPE_CHECKING:
     from google.cloud.storage import Bucket
@@ -128,6 +129,58 @@ class GCSArtifactStore(ArtifactStore):
             modified = blob.updated or blob.time_created or dt.datetime.now(dt.timezone.utc)
             yield ListedObject(blob.name[len(base):], modified, blob.size or 0)
 
+    # -- multipart: each part an object of its own, composed into the file at the end ----------
+
+    #: GCS composes at most this many objects in one request
+    COMPOSE_LIMIT = 32
+
+    def part_keys(self, upload: str, count: int) -> list[str]:
+        if not upload.isalnum():
+            raise ValueError(f"not an upload id: {upload!r}")
+        return [f"multipart/{upload}/{n:05d}" for n in range(1, count + 1)]
+
+    def write_part(self, upload: str, number: int, count: int, stream: t.BinaryIO, length: int, *,
+                   max_size: int | None = None) -> int:
+        key = self.part_keys(upload, count)[number - 1]
+        self.delete(key)  # a part sent again replaces the first try
+        return self.write(key, stream, max_size=length).size
+
+    def assemble(self, upload: str, key: str, sizes: t.Sequence[int], *,
+                 content_type: str = "application/octet-stream") -> StoredObject:
+        """Compose the parts, at most 32 at a time (in rounds for more), then read the result
+        once to hash it: GCS keeps crc32c and md5, not sha256."""
+        parts = self.part_keys(upload, len(sizes))
+        made: list[str] = []
+        try:
+            level = 0
+            while len(parts) > 1 and len(parts) > self.COMPOSE_LIMIT:
+                level += 1
+                grouped = []
+                for i in range(0, len(parts), self.COMPOSE_LIMIT):
+                    name = f"multipart/{upload}/compose-{level}-{i // self.COMPOSE_LIMIT:05d}"
+                    self._compose(parts[i:i + self.COMPOSE_LIMIT], name, content_type)
+                    made.append(name)
+                    grouped.append(name)
+                parts = grouped
+            self._compose(parts, key, content_type)
+            blob = self.bucket.get_blob(self._name(key))
+            if blob is None or blob.size != sum(sizes):
+                self.delete(key)
+                raise StorageError("the composed object does not have the size of its parts")
+            size, sha256 = hash_stream(_IterStream(self.read(key, 0, blob.size)))
+        finally:
+            self.delete_many(made)
+            self.abort_parts(upload, len(sizes))
+        return StoredObject(size=size, sha256=sha256)
+
+    def _compose(self, sources: t.Sequence[str], key: str, content_type: str) -> None:
+        target = self.bucket.blob(self._name(key))
+        target.content_type = content_type
+        target.compose([self.bucket.blob(self._name(s)) for s in sources], if_generation_match=0)
+
+    def abort_parts(self, upload: str, count: int) -> None:
+        self.delete_many(self.part_keys(upload, count))
+
     def signed_url(self, key: str, *, method: str = "GET", expires_in: int = 900,
                    content_type: str | None = None, filename: str | None = None) -> str | None:
         blob = self.bucket.blob(self._name(key))
@@ -144,3 +197,20 @@ class GCSArtifactStore(ArtifactStore):
 
     def describe(self) -> str:
         return f"gs://{self.bucket.name}/{self.prefix}"
+
+
+class _IterStream:
+    """A readable over an iterator of byte chunks (what :meth:`GCSArtifactStore.read` yields)."""
+
+    def __init__(self, chunks: t.Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._rest = b""
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._rest:
+            self._rest = next(self._chunks, b"")
+        if size < 0 or size >= len(self._rest):
+            data, self._rest = self._rest, b""
+        else:
+            data, self._rest = self._rest[:size], self._rest[size:]
+        return data

@@ -125,3 +125,35 @@ def hash_and_write(stream: t.BinaryIO, fd: int, *, max_size: int | None) -> tupl
             size += len(chunk)
             pipe.feed(chunk)
     return size, digest.hexdigest()
+
+
+def pwrite_stream(stream: t.BinaryIO, fd: int, offset: int, length: int) -> int:
+    """Write ``length`` bytes of ``stream`` at ``offset`` of ``fd``, receiving the next chunk while
+    the last is written; returns the bytes written (fewer if the stream ended early)."""
+    written = 0
+
+    def write(chunk: bytes) -> None:
+        nonlocal written
+        pwrite_all(fd, chunk, offset + written)
+        written += len(chunk)
+
+    received = 0
+    with Pipeline([write]) as pipe:
+        while received < length:
+            chunk = stream.read(min(PIPELINE_CHUNK, length - received))
+            if not chunk:
+                break
+            received += len(chunk)
+            pipe.feed(chunk)
+    return written
+
+
+def hash_stream(stream: t.BinaryIO) -> tuple[int, str]:
+    """(size, sha256 hex) of what ``stream`` holds, reading the next chunk while one is hashed."""
+    digest = hashlib.sha256()
+    size = 0
+    with Pipeline([digest.update]) as pipe:
+        for chunk in read_chunks(stream, None):
+            size += len(chunk)
+            pipe.feed(chunk)
+    return size, digest.hexdigest()

@@ -79,7 +79,8 @@ def test_listing_a_missing_folder_or_a_file_is_empty(tracking, mlflow_client, tm
     assert c.list_artifacts(run.info.run_id, "f.txt") == []
 
 
-def test_multipart_is_off_and_the_client_falls_back(tracking, mlflow_client, tmp_path, monkeypatch):
+def test_multipart_turned_off_and_the_client_falls_back(tracking, mlflow_client, tmp_path, monkeypatch):
+    monkeypatch.setitem(tracking.app.config, "MODEL_REGISTRY_MULTIPART_UPLOADS", False)
     info = tracking.http("GET", "/api/3.0/mlflow/server-info").json()
     assert info["multipart_uploads_enabled"] is False and info["multipart_downloads_enabled"] is False
     answer = tracking.http("POST", "/api/2.0/mlflow-artifacts/mpu/create/0/x/artifacts/f.bin",

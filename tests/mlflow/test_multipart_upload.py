@@ -1,0 +1,148 @@
+"""MLflow's multipart artifact protocol (``MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD``) with the real
+client against the tracking URI, on both stores: the parts go to this server in parallel, the
+file is assembled whole (sha256 checked), and an aborted or abandoned upload leaves nothing."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+def multipart_env(monkeypatch):
+    monkeypatch.setenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true")
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(MiB))
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(MiB))
+
+
+class PartCounter:
+    """Wraps the app: counts part requests and the most of them in flight at once."""
+
+    def __init__(self, app):
+        self.inner = app.wsgi_app
+        self.lock = threading.Lock()
+        self.now = self.most = self.total = 0
+        app.wsgi_app = self
+
+    def __call__(self, environ, start_response):
+        is_part = "/mpu-part/" in environ["PATH_INFO"]
+        if is_part:
+            with self.lock:
+                self.now += 1
+                self.total += 1
+                self.most = max(self.most, self.now)
+        try:
+            return list(self.inner(environ, start_response))
+        finally:
+            if is_part:
+                with self.lock:
+                    self.now -= 1
+
+
+def _leftovers(app):
+    """Pending ledger rows, and objects or partial writes in the store."""
+    from flask_modelregistry.models import PendingObject
+    from example_app.models import db
+
+    with app.app_context():
+        store = app.extensions["model_registry"].store
+        pending = list(db.session.scalars(sa.select(PendingObject.storage_key)))
+        objects = [o.key for o in store.list_objects()] + [o.key for o in store.list_partial()]
+    return pending, objects
+
+
+def _make(path, size):
+    data = os.urandom(size)
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("store_kind", ["local", "gcs"])
+def test_parts_in_parallel_assemble_the_file(tracking, mlflow_client, multipart_env, tmp_path, store_kind):
+    counter = PartCounter(tracking.app)
+    c = mlflow_client
+    info = tracking.http("GET", "/api/3.0/mlflow/server-info").json()
+    assert info["multipart_uploads_enabled"] is True
+    c.create_registered_model("mp")
+    mv = c.create_model_version("mp", "s3://b/1", tags={"model_registry.version": "1.0.0"})
+    source = tmp_path / "weights.bin"
+    expected = _make(source, 7 * MiB + 12345)  # 8 parts, the last short
+    c.log_artifact(mv.run_id, str(source), artifact_path="model")
+    stored = tracking.api_files("mp", 1)["model/weights.bin"]
+    assert stored["size"] == 7 * MiB + 12345 and stored["sha256"] == expected
+    assert counter.total == 8 and counter.most >= 2, (counter.total, counter.most)
+    out = tmp_path / "dl"
+    import mlflow
+
+    local = mlflow.artifacts.download_artifacts(run_id=mv.run_id, artifact_path="model/weights.bin", dst_path=str(out))
+    assert hashlib.sha256(open(local, "rb").read()).hexdigest() == expected
+    pending, objects = _leftovers(tracking.app)
+    assert pending == [] and len(objects) == 1  # the file itself, no part left
+
+
+@pytest.mark.parametrize("store_kind", ["local", "gcs"])
+def test_a_failed_part_aborts_and_leaves_nothing(tracking, mlflow_client, multipart_env, tmp_path, store_kind):
+    tracking.app.config["MODEL_REGISTRY_MAX_FILE_SIZE"] = 3 * MiB  # parts beyond 3 MiB are refused
+    c = mlflow_client
+    run = c.create_run("0")
+    source = tmp_path / "big.bin"
+    _make(source, 5 * MiB)
+    with pytest.raises(Exception):
+        c.log_artifact(run.info.run_id, str(source))
+    assert tracking.http("GET", "/api/2.0/mlflow-artifacts/artifacts",
+                         params={"path": f"0/{run.info.run_id}/artifacts"}).json() == {}
+    assert _leftovers(tracking.app) == ([], [])
+
+
+@pytest.mark.parametrize("store_kind", ["local", "gcs"])
+def test_an_abandoned_upload_is_swept(tracking, mlflow_client, tmp_path, store_kind):
+    """A client that sends some parts and goes away: the sweeper deletes what it sent."""
+    c = mlflow_client
+    run = c.create_run("0")
+    base = f"/api/2.0/mlflow-artifacts/mpu/create/0/{run.info.run_id}/artifacts"
+    created = tracking.http("POST", base, json={"path": "/tmp/x/left.bin", "num_parts": 2}).json()
+    import requests
+
+    first = requests.put(created["credentials"][0]["url"], data=b"a" * MiB, timeout=30)
+    assert first.status_code == 200
+    assert _leftovers(tracking.app) != ([], [])
+    from flask_modelregistry.services import sweeper
+
+    with tracking.app.app_context():
+        sweeper.sweep(grace=dt.timedelta(0))
+    assert _leftovers(tracking.app) == ([], [])
+    # the upload is gone: its last part is refused, and completing it fails without a trace
+    again = requests.put(created["credentials"][1]["url"], data=b"b" * 10, timeout=30)
+    assert again.status_code >= 400
+    done = tracking.http("POST", base.replace("/create/", "/complete/"), json={
+        "path": "/tmp/x/left.bin", "upload_id": created["upload_id"],
+        "parts": [{"part_number": 1, "etag": first.headers["ETag"]}, {"part_number": 2, "etag": "10-0"}]})
+    assert done.status_code == 400
+    assert _leftovers(tracking.app) == ([], [])
+
+
+def test_part_urls_need_a_valid_upload_id(tracking, mlflow_client):
+    import requests
+
+    run = mlflow_client.create_run("0")
+    base = f"/api/2.0/mlflow-artifacts/mpu/create/0/{run.info.run_id}/artifacts"
+    created = tracking.http("POST", base, json={"path": "f.bin", "num_parts": 2}).json()
+    url = created["credentials"][0]["url"]
+    forged = url.replace("upload_id=", "upload_id=x")
+    assert requests.put(forged, data=b"a", timeout=30).status_code == 404
+    assert requests.put(url.replace("/mpu-part/1", "/mpu-part/3"), data=b"a", timeout=30).status_code == 404
+    # a reader may not start one
+    reader = tracking.http("POST", base, person="gus", json={"path": "f.bin", "num_parts": 2})
+    assert reader.status_code == 403
+    tracking.http("POST", base.replace("/create/", "/abort/"), json={"path": "f.bin", "upload_id": created["upload_id"]})
