@@ -34,8 +34,15 @@ DEFAULTS: dict[str, t.Any] = {
     "PER_PAGE": 20,
     #: Bytes per request of a GCS resumable upload and of ranged GCS reads (multiple of 256 KiB).
     "GCS_CHUNK_SIZE": 8 * 1024 * 1024,
-    #: Answer artifact downloads with a redirect to a signed URL when the store can sign.
-    "SIGNED_URL_DOWNLOADS": False,
+    #: Answer artifact downloads with a redirect to a short-lived signed URL when the store can
+    #: sign (GCS with a key or IAM signBlob); False streams every download through the app.
+    "SIGNED_URL_DOWNLOADS": True,
+    #: A GCS service account's JSON key (a file path, or the parsed key) to sign URLs with;
+    #: None: the client's own credentials (a key, or IAM signBlob for a service account).
+    "GCS_SIGNING_KEY": None,
+    #: On GCS, the pages send each file straight to the bucket (a resumable upload session the
+    #: server opens per file); False sends them through the app.
+    "DIRECT_UPLOADS": True,
     #: Lifetime of signed URLs, in seconds.
     "SIGNED_URL_EXPIRY": 900,
     #: Offer multipart uploads (parts sent in parallel) to the MLflow client and the

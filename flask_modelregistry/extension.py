@@ -42,7 +42,8 @@ class ModelRegistry:
     ``MODEL_REGISTRY_DEFAULT_ENABLED``, ``MODEL_REGISTRY_DEFAULT_VISIBILITY``, ``MODEL_REGISTRY_PER_PAGE``,
     ``MODEL_REGISTRY_GCS_CHUNK_SIZE``, ``MODEL_REGISTRY_SIGNED_URL_DOWNLOADS``,
     ``MODEL_REGISTRY_SIGNED_URL_EXPIRY``, ``MODEL_REGISTRY_MULTIPART_UPLOADS``,
-    ``MODEL_REGISTRY_MULTIPART_EXPIRY``, ``MODEL_REGISTRY_ENABLE_PAGES``, ``MODEL_REGISTRY_ENABLE_MLFLOW``,
+    ``MODEL_REGISTRY_MULTIPART_EXPIRY``, ``MODEL_REGISTRY_GCS_SIGNING_KEY``,
+    ``MODEL_REGISTRY_DIRECT_UPLOADS``, ``MODEL_REGISTRY_ENABLE_PAGES``, ``MODEL_REGISTRY_ENABLE_MLFLOW``,
     ``MODEL_REGISTRY_STORAGE_GRACE_PERIOD``, ``MODEL_REGISTRY_SWEEP_INTERVAL``.
     """
 
@@ -155,5 +156,6 @@ class ModelRegistry:
         uri = app.config[cfg.PREFIX + "STORAGE_URI"]
         if not uri:
             uri = os.path.join(app.instance_path, "model_registry_artifacts")
-        return store_from_uri(uri, chunk_size=app.config[cfg.PREFIX + "GCS_CHUNK_SIZE"])
+        return store_from_uri(uri, chunk_size=app.config[cfg.PREFIX + "GCS_CHUNK_SIZE"],
+                              signing_key=app.config[cfg.PREFIX + "GCS_SIGNING_KEY"])
 

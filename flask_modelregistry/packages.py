@@ -9,7 +9,9 @@ package's files. ``<version_id>`` may also be given as the package name
 
 Large files go up in parts sent in parallel: ``POST .../<version_id>/uploads`` starts an upload
 and names a URL per part, ``PUT`` each part there, then ``POST .../uploads/complete`` (or
-``abort``); see :mod:`flask_modelregistry.services.multipart`.
+``abort``); see :mod:`flask_modelregistry.services.multipart`. On GCS, ``POST .../direct-uploads``
+opens a resumable session to send a file straight to the bucket (the pages do);
+see :mod:`flask_modelregistry.services.direct_uploads`.
 
 Paths are taken as sent (after URL decoding) and validated, so ``../x``, ``%2e%2e/x``,
 ``/etc/passwd``, backslashes, NUL and empty segments get 400, never a redirect or a guess.
@@ -26,7 +28,7 @@ from .errors import BadRequest, Invalid, NotFound
 from .kit.json_body import request_json
 from .kit.json_errors import register_json_errors
 from .services import artifacts as artifact_service
-from .services import multipart
+from .services import direct_uploads, multipart
 from .services import packages as package_service
 
 _TRUE = ("1", "true", "yes")
@@ -121,6 +123,40 @@ def finish_upload(project: str, version_id: int, action: str):
     return jsonify(artifact_json(artifact)), 201
 
 
+def open_direct_upload(project: str, version_id: int):
+    """On GCS: ``{"path", "size", "content_type", "overwrite"}`` opens a resumable upload session
+    for the file, straight to the bucket (with the request's ``Origin`` for CORS); answers
+    ``{"upload", "session_url"}``. Send the bytes there, then ``.../direct-uploads/complete``."""
+    _model, mv = _locate(project, version_id, None, None)
+    body = _json_object()
+    opened = direct_uploads.open_upload(project, request_actor(), mv.run_id, body.get("path"), size=body.get("size"),
+                                        content_type=body.get("content_type"), origin=request.headers.get("Origin"),
+                                        overwrite=body.get("overwrite") is True)
+    return jsonify({"upload": opened.token, "session_url": opened.session_url, "path": opened.upload.path}), 201
+
+
+def finish_direct_upload(project: str, version_id: int, action: str):
+    """``complete`` with ``{"upload", "sha256", "crc32c"}`` (201, the file, once the bucket's
+    object has the size and CRC32C sent), or ``cancel`` with ``{"upload"}`` (204)."""
+    _model, mv = _locate(project, version_id, None, None)
+    body = _json_object()
+    if direct_uploads.read_upload(body.get("upload"), project).run_id != mv.run_id:
+        raise NotFound("no such upload")
+    if action == "cancel":
+        direct_uploads.cancel_upload(project, request_actor(), body.get("upload"))
+        return "", 204
+    artifact = direct_uploads.finish_upload(project, request_actor(), body.get("upload"),
+                                            sha256=body.get("sha256"), crc32c=body.get("crc32c"))
+    return jsonify(artifact_json(artifact)), 201
+
+
+def _json_object() -> dict:
+    body = request_json()
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
 def create_blueprint(app: Flask, prefix: str) -> Blueprint:
     app.url_map.converters.setdefault("mr_raw_path", RawPathConverter)
     bp = Blueprint("model_registry_packages", __name__,
@@ -143,6 +179,9 @@ def create_blueprint(app: Flask, prefix: str) -> Blueprint:
     bp.add_url_rule("/<int:version_id>/uploads", "create_upload", create_upload, methods=["POST"])
     bp.add_url_rule("/<int:version_id>/uploads/<any(complete, abort):action>", "finish_upload", finish_upload,
                     methods=["POST"])
+    bp.add_url_rule("/<int:version_id>/direct-uploads", "open_direct_upload", open_direct_upload, methods=["POST"])
+    bp.add_url_rule("/<int:version_id>/direct-uploads/<any(complete, cancel):action>", "finish_direct_upload",
+                    finish_direct_upload, methods=["POST"])
     bp.add_url_rule("/uploads/parts/<int:number>", "upload_part", upload_part, methods=["PUT"])
     register_json_errors(bp)
     return bp

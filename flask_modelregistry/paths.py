@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import unicodedata
+from urllib.parse import quote
 
 from .errors import BadRequest
 
@@ -53,3 +54,11 @@ def join_artifact_path(folder: str, name: str) -> str:
     folder = validate_artifact_path(folder or "", allow_empty=True, what="subfolder")
     name = validate_artifact_path(name, what="file name")
     return validate_artifact_path(f"{folder}/{name}" if folder else name)
+
+
+def content_disposition(path: str, *, inline: bool = False) -> str:
+    """The ``Content-Disposition`` of a download of ``path``: its file name, ASCII and UTF-8."""
+    name = path.rsplit("/", 1)[-1]
+    ascii_name = name.encode("ascii", "replace").decode("ascii").replace('"', "").replace("?", "_")
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"

@@ -7,13 +7,13 @@ single ``Range`` requests (206), ``ETag`` (the sha256) and ``nosniff``.
 from __future__ import annotations
 
 import typing as t
-from urllib.parse import quote
 
 from flask import Response, redirect, request
 
 from ..config import config_value
 from ..errors import TooLarge
 from ..models import Artifact
+from ..paths import content_disposition
 from ..services import artifacts as artifact_service
 from ..services import multipart
 from ..services.identity import Actor
@@ -35,13 +35,6 @@ def part_from_request(project: str, upload_id: t.Any, number: int) -> str:
     """One part of a multipart upload from the request body; its ETag."""
     request.max_content_length = int(config_value("MAX_FILE_SIZE"))
     return multipart.upload_part(project, upload_id, number, request.stream, request.content_length)
-
-
-def content_disposition(path: str, *, inline: bool = False) -> str:
-    name = path.rsplit("/", 1)[-1]
-    ascii_name = name.encode("ascii", "replace").decode("ascii").replace('"', "").replace("?", "_")
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 def download_response(artifact: Artifact, *, inline: bool = False, allow_redirect: bool = True) -> Response:

@@ -11,6 +11,7 @@ import datetime as dt
 import typing as t
 
 from ..errors import StorageError
+from ..paths import content_disposition
 from .base import ArtifactStore, ListedObject, StoredObject, _Hasher
 from .pipeline import hash_stream
 
@@ -23,16 +24,22 @@ DEFAULT_CHUNK = 8 * 1024 * 1024
 class GCSArtifactStore(ArtifactStore):
     kind = "gcs"
 
-    def __init__(self, bucket: Bucket, prefix: str = "", *, chunk_size: int = DEFAULT_CHUNK) -> None:
+    def __init__(self, bucket: Bucket, prefix: str = "", *, chunk_size: int = DEFAULT_CHUNK,
+                 signing_credentials: t.Any = None) -> None:
         if chunk_size % (256 * 1024):
             raise ValueError("chunk_size must be a multiple of 256 KiB")
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.chunk_size = chunk_size
+        #: credentials that sign URLs (a service account's key); None: the client's own, signing
+        #: with their key or, for a service account without one (GCE, GKE, Cloud Run), through
+        #: IAM ``signBlob`` (the account needs ``iam.serviceAccounts.signBlob`` on itself)
+        self.signing_credentials = signing_credentials
 
     @classmethod
-    def from_uri(cls, uri: str, *, chunk_size: int = DEFAULT_CHUNK) -> GCSArtifactStore:
-        """``gs://BUCKET/PREFIX``; honours ``STORAGE_EMULATOR_HOST`` as the client does."""
+    def from_uri(cls, uri: str, *, chunk_size: int = DEFAULT_CHUNK, signing_key: t.Any = None) -> GCSArtifactStore:
+        """``gs://BUCKET/PREFIX``; honours ``STORAGE_EMULATOR_HOST`` as the client does.
+        ``signing_key``: a service account's JSON key (a file path or its parsed contents) to sign URLs with."""
         from google.cloud import storage
 
         rest = uri[len("gs://"):]
@@ -40,7 +47,14 @@ class GCSArtifactStore(ArtifactStore):
         if not bucket_name:
             raise ValueError(f"no bucket in storage URI {uri!r}")
         client = storage.Client()
-        return cls(client.bucket(bucket_name), prefix, chunk_size=chunk_size)
+        signer = None
+        if signing_key:
+            from google.oauth2 import service_account
+
+            signer = (service_account.Credentials.from_service_account_info(signing_key)
+                      if isinstance(signing_key, dict) else
+                      service_account.Credentials.from_service_account_file(str(signing_key)))
+        return cls(client.bucket(bucket_name), prefix, chunk_size=chunk_size, signing_credentials=signer)
 
     def _name(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -189,11 +203,37 @@ class GCSArtifactStore(ArtifactStore):
         if content_type:
             kwargs["content_type"] = content_type
         if filename and method == "GET":
-            kwargs["response_disposition"] = f'attachment; filename="{filename}"'
+            kwargs["response_disposition"] = content_disposition(filename)
         try:
-            return blob.generate_signed_url(**kwargs)
-        except (AttributeError, TypeError, ValueError):
-            return None  # credentials that cannot sign (anonymous, user credentials)
+            return blob.generate_signed_url(**kwargs, **self._signer())
+        except Exception:  # credentials that cannot sign (anonymous, a user's), or IAM refused
+            return None
+
+    def _signer(self) -> dict[str, t.Any]:
+        if self.signing_credentials is not None:
+            return {"credentials": self.signing_credentials}
+        creds = getattr(self.bucket.client, "_credentials", None)
+        if creds is not None and not hasattr(creds, "sign_bytes") and getattr(creds, "service_account_email", None):
+            import google.auth.transport.requests
+
+            if not creds.valid:
+                creds.refresh(google.auth.transport.requests.Request())
+            return {"service_account_email": creds.service_account_email, "access_token": creds.token}
+        return {}
+
+    def open_upload_session(self, key: str, *, size: int, content_type: str, origin: str | None) -> str:
+        """A resumable upload session for the object ``key`` (created only if absent), for a client
+        to send the bytes straight to GCS; the URL is the client's credential for it."""
+        blob = self.bucket.blob(self._name(key))
+        return blob.create_resumable_upload_session(size=size, content_type=content_type, origin=origin,
+                                                    if_generation_match=0)
+
+    def stat(self, key: str) -> tuple[int, str | None, str | None] | None:
+        """(size, crc32c, md5) as GCS holds them (base64), or None when there is no object."""
+        blob = self.bucket.get_blob(self._name(key))
+        if blob is None:
+            return None
+        return int(blob.size or 0), blob.crc32c, blob.md5_hash
 
     def describe(self) -> str:
         return f"gs://{self.bucket.name}/{self.prefix}"
