@@ -10,6 +10,7 @@ from flask import Response, jsonify
 from ..kit.auth import request_actor
 from ..services import compare as compare_service
 from ..services import evolution as evolution_service
+from ..services import read_models
 from ..services import registered_models as model_service
 from ..services import tracking
 from ..services import versions as version_service
@@ -81,7 +82,7 @@ def put_metric_goal(project: str, model_id: int, metric: str, body: dict[str, t.
     """Remembered per model; comparisons mark the best value by it."""
     model = compare_service.set_metric_goal(project, request_actor(), _model(project, model_id), metric,
                                             body["goal"])
-    return jsonify(models_json([model_service.summarize(model)])[0])
+    return jsonify(models_json([read_models.model_view(model)])[0])
 
 
 @route(M + "/metric-goals/<path:metric>", "DELETE", summary="Forget a metric's goal", tag="compare", status=204)

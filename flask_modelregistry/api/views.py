@@ -8,6 +8,7 @@ from flask import Response, jsonify
 from ..kit import transfer
 from ..kit.auth import request_actor
 from ..services import artifacts as artifact_service
+from ..services import read_models
 from ..services import registered_models as model_service
 from ..services import settings as settings_service
 from ..services import tracking
@@ -40,7 +41,11 @@ def _version(project: str, model_id: int, version_id: int):
 
 
 def _version_json(model, version) -> dict[str, t.Any]:
-    return versions_json(model, version_service.details([version]))[0]
+    return versions_json([read_models.version_view(model, version)])[0]
+
+
+def _model_json(model) -> dict[str, t.Any]:
+    return models_json([read_models.model_view(model)])[0]
 
 
 # -- models -------------------------------------------------------------------------------------
@@ -49,7 +54,7 @@ def _version_json(model, version) -> dict[str, t.Any]:
        response=schemas.ModelPage)
 def list_models(project: str, query: dict[str, t.Any]):
     """Models of the project, newest first by default; ``search`` matches part of the name."""
-    page = model_service.list_models(project, request_actor(), **query)
+    page = read_models.list_models(project, request_actor(), **query)
     return jsonify({"items": models_json(page.items), "page": page.page, "per_page": page.per_page,
                     "total": page.total})
 
@@ -58,12 +63,12 @@ def list_models(project: str, query: dict[str, t.Any]):
        response=schemas.Model, status=201)
 def create_model(project: str, body: dict[str, t.Any]):
     model = model_service.create_model(project, request_actor(), **body)
-    return _created(models_json([model_service.summarize(model)])[0])
+    return _created(_model_json(model))
 
 
 @route(M, "GET", summary="Get a model", tag="models", response=schemas.Model)
 def get_model(project: str, model_id: int):
-    return jsonify(models_json([model_service.summarize(_model(project, model_id))])[0])
+    return jsonify(_model_json(_model(project, model_id)))
 
 
 @route(M, "PATCH", summary="Change a model's name, description or metric goals", tag="models",
@@ -71,7 +76,7 @@ def get_model(project: str, model_id: int):
 def update_model(project: str, model_id: int, body: dict[str, t.Any]):
     model = _model(project, model_id)
     model = model_service.update_model(project, request_actor(), model, **body)
-    return jsonify(models_json([model_service.summarize(model)])[0])
+    return jsonify(_model_json(model))
 
 
 @route(M, "DELETE", summary="Delete a model with all its versions and files", tag="models", status=204)
@@ -87,8 +92,8 @@ def delete_model(project: str, model_id: int):
 def list_versions(project: str, model_id: int, query: dict[str, t.Any]):
     """Newest semantic version first, unless ``sort`` says otherwise."""
     model = _model(project, model_id)
-    page = version_service.list_versions(project, request_actor(), model, **query)
-    return jsonify({"items": versions_json(model, page.items), "page": page.page, "per_page": page.per_page,
+    page = read_models.list_versions(project, request_actor(), model, **query)
+    return jsonify({"items": versions_json(page.items), "page": page.page, "per_page": page.per_page,
                     "total": page.total})
 
 

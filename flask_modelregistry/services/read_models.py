@@ -1,0 +1,156 @@
+"""Read models: what the front doors show of models and versions, as frozen values.
+
+The services build them in a constant number of queries per page (whatever its size), so that a
+door renders them and never reads ORM rows or runs a query of its own: the JSON API dumps them,
+the pages and the MLflow API show the same values. Maps (tags, params, metadata) are plain dicts
+a door must not change; sequences are tuples.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import typing as t
+
+from ..models import ModelVersion, RegisteredModel
+from . import aliases as alias_service
+from . import batches, tracking
+from . import registered_models as model_service
+from . import versions as version_service
+from .ci import ci_job
+from .common import Page
+from .identity import Actor
+from .registered_models import ModelSummary
+from .versions import MetricValue, VersionDetails
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelView:
+    id: int
+    project: str
+    name: str
+    description: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str | None
+    #: the highest release by semantic version order (the highest prerelease without a release)
+    latest_version: str | None
+    latest_version_id: int | None
+    version_count: int
+    tags: dict[str, str]
+    #: alias -> semantic version
+    aliases: dict[str, str]
+    #: metric -> "max" or "min"
+    metric_goals: dict[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetView:
+    name: str
+    uri: str
+    digest: str
+    role: str
+    source_type: str
+
+
+@dataclasses.dataclass(frozen=True)
+class VersionView:
+    id: int
+    model_id: int
+    model_name: str
+    #: the version's number within its model (MLflow's version)
+    number: int
+    #: the semantic version
+    version: str
+    description: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str | None
+    stage: str
+    run_id: str
+    source: str | None
+    parent_version_id: int | None
+    aliases: tuple[str, ...]
+    #: the latest value of each metric, by key (NaN stays NaN: each door writes it its own way)
+    metrics: tuple[MetricValue, ...]
+    params: dict[str, str]
+    metadata: dict[str, str]
+    #: the tags of the version's run (CI job links among them)
+    run_tags: dict[str, str]
+    artifact_count: int
+    #: ``{id, url, log_url, pipeline_url, ref, merge_request_url}`` or None
+    ci_job: dict[str, t.Any] | None
+    datasets: tuple[DatasetView, ...]
+
+    @property
+    def package_name(self) -> str:
+        return f"{self.model_name}/{self.version}"
+
+
+# -- building them: a constant number of queries for any number of rows ------------------------
+
+def model_views(summaries: t.Sequence[ModelSummary]) -> list[ModelView]:
+    """Views of a page of models (with their latest version and count): two queries more."""
+    ids = [s.model.id for s in summaries]
+    aliases = {model_id: dict(pairs) for model_id, pairs in
+               alias_service.aliases_by_model(ids, label=ModelVersion.version).items()} if ids else {}
+    tags = batches.tags_by_model(ids) if ids else {}
+    out = []
+    for s in summaries:
+        m: RegisteredModel = s.model
+        out.append(ModelView(
+            id=m.id, project=m.project, name=m.name, description=m.description, created_at=m.created_at,
+            updated_at=m.updated_at, created_by=m.created_by_name, latest_version=s.latest_version,
+            latest_version_id=s.latest_version_id, version_count=s.version_count, tags=tags.get(m.id, {}),
+            aliases=aliases.get(m.id, {}), metric_goals=dict(m.metric_goals or {})))
+    return out
+
+
+def model_view(model: RegisteredModel) -> ModelView:
+    """The view of one model (after a change, for instance): three queries."""
+    return model_views([model_service.summarize(model)])[0]
+
+
+def version_views(model: RegisteredModel, versions: t.Sequence[ModelVersion]) -> list[VersionView]:
+    """Views of versions of ``model``: seven queries, whatever their number."""
+    return _version_views(model, version_service.details(versions))
+
+
+def _version_views(model: RegisteredModel, details: t.Sequence[VersionDetails]) -> list[VersionView]:
+    """Views from the versions' details (five queries): two queries more."""
+    if not details:
+        return []
+    versions = [d.version for d in details]
+    alias_rows = alias_service.aliases_by_version([v.id for v in versions])
+    datasets = tracking.datasets_of([v.run_id for v in versions])
+    out = []
+    for d in details:
+        v: ModelVersion = d.version
+        out.append(VersionView(
+            id=v.id, model_id=v.model_id, model_name=model.name, number=v.number, version=v.version,
+            description=v.description, created_at=v.created_at, updated_at=v.updated_at,
+            created_by=v.created_by_name, stage=v.stage, run_id=v.run_id, source=v.source,
+            parent_version_id=v.parent_version_id, aliases=tuple(alias_rows.get(v.id, [])),
+            metrics=tuple(d.metrics), params=d.params, metadata=d.metadata, run_tags=d.run_tags,
+            artifact_count=d.artifact_count, ci_job=ci_job(d.run_tags),
+            datasets=tuple(DatasetView(name=x.name, uri=x.uri, digest=x.digest, role=x.role,
+                                       source_type=x.source_type) for x in datasets.get(v.run_id, []))))
+    return out
+
+
+def version_view(model: RegisteredModel, version: ModelVersion) -> VersionView:
+    return version_views(model, [version])[0]
+
+
+# -- the read operations the doors call ----------------------------------------------------------
+
+def list_models(project: str, actor: Actor, **query: t.Any) -> Page[ModelView]:
+    """A page of models (``search``, ``sort``, ``order``, ``page``, ``per_page``) as views."""
+    page = model_service.list_models(project, actor, **query)
+    return Page(items=model_views(page.items), page=page.page, per_page=page.per_page, total=page.total)
+
+
+def list_versions(project: str, actor: Actor, model: RegisteredModel, **query: t.Any) -> Page[VersionView]:
+    """A page of a model's versions as views."""
+    page = version_service.list_versions(project, actor, model, **query)
+    items = _version_views(model, page.items)
+    return Page(items=items, page=page.page, per_page=page.per_page, total=page.total)
