@@ -3,14 +3,11 @@ from __future__ import annotations
 
 import typing as t
 
-import sqlalchemy as sa
-
 from ..models import Experiment, LoggedModel, ModelVersion, RegisteredModel, Run
 from ..models.base import to_millis
 from ..services import aliases, batches, logged_models, registration, tracking, versions
 from ..services.artifact_locations import experiment_artifact_location, logged_model_artifact_uri, run_artifact_uri
-from ..services.common import session
-from ..services.experiments import external_id
+from ..services.experiments import external_id, external_ids
 from .protocol import compact, number, pairs
 
 
@@ -101,9 +98,7 @@ def run(run: Run) -> dict[str, t.Any]:
 
 def logged_model_list(items: t.Sequence[LoggedModel]) -> list[dict[str, t.Any]]:
     registered = logged_models.registrations([m.id for m in items])
-    experiment_ids = list({m.experiment_id for m in items})
-    experiments = {e.id: external_id(e) for e in session().scalars(
-        sa.select(Experiment).where(Experiment.id.in_(experiment_ids)))} if items else {}
+    experiments = external_ids(m.experiment_id for m in items)
     out = []
     for m in items:
         ext = experiments.get(m.experiment_id, str(m.experiment_id))

@@ -28,6 +28,14 @@ def external_id(experiment: Experiment) -> str:
     return DEFAULT_EXPERIMENT_ID if experiment.name == DEFAULT_EXPERIMENT else str(experiment.id)
 
 
+def external_ids(experiment_ids: t.Iterable[int]) -> dict[int, str]:
+    """``{experiment id: the id MLflow clients see}`` for several experiments, in one query."""
+    ids = list(set(experiment_ids))
+    if not ids:
+        return {}
+    return {e.id: external_id(e) for e in session().scalars(sa.select(Experiment).where(Experiment.id.in_(ids)))}
+
+
 def default_experiment(project: str) -> Experiment:
     return get_or_create_experiment(project, DEFAULT_EXPERIMENT)
 

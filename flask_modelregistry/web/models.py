@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 
 from ..errors import RegistryError
+from ..services import read_models
 from ..services import registered_models as model_service
 from ..services import versions as version_service
 from . import links
@@ -63,7 +64,7 @@ def model(project: str, model_id: int):
     project_access = access(project)
     who = actor()
     registered = model_service.get_model(project, who, model_id)
-    summary = model_service.summarize(registered)
+    summary = read_models.model_view(registered)
     tab = request.args.get("tab") if request.args.get("tab") in MODEL_TABS else "card"
     filter_form = VersionFilterForm(formdata=request.args)
     search = (filter_form.search.data or "").strip()[:255]
@@ -107,7 +108,7 @@ def delete_model(project: str, model_id: int):
         model_service.delete_model(project, actor(), registered)
         flash(f"Model {name} and all its versions were deleted.", "info")
         return redirect(url_for(".models", project=project))
-    summary = model_service.summarize(registered)
+    summary = read_models.model_view(registered)
     return render_page(
         "model_registry/confirm.html", project, project_access, form=form,
         heading=f"Delete model {registered.name}?",

@@ -7,10 +7,10 @@ from werkzeug.datastructures import FileStorage
 
 from ..errors import RegistryError
 from ..services import artifacts as artifact_service
+from ..services import read_models
 from ..services import registered_models as model_service
 from ..services import tracking
 from ..services import versions as version_service
-from ..services.ci import ci_job
 from ..services.uploads import IncomingFile, create_version_with_files
 from . import links
 from ..services.semver_guard import check_version
@@ -55,7 +55,7 @@ def new_version(project: str, model_id: int):
         else:
             flash(f"Version {version.version} created.", "info")
             return redirect(url_for(".version", project=project, model_id=registered.id, version_id=version.id))
-    latest = model_service.summarize(registered).latest_version
+    latest = read_models.model_view(registered).latest_version
     status = failure if form.is_submitted() else 200
     return render_page("model_registry/versions/new.html", project, project_access, status=status, form=form,
                        model=registered, latest_version=latest,
@@ -66,24 +66,24 @@ def version(project: str, model_id: int, version_id: int):
     project_access = access(project)
     who = actor()
     registered, mv = _model_and_version(project, model_id, version_id)
-    details = version_service.details([mv])[0]
+    view = read_models.version_view(registered, mv)
     files = artifact_service.list_artifacts(project, who, mv.run_id)
     history = tracking.metric_history(project, who, mv.run)
     tab = request.args.get("tab") if request.args.get("tab") in VERSION_TABS else "card"
     # reads two small MLmodel files from storage: only for the tab that shows it
     semver_check = check_version(project, who, mv) if tab == "card" else None
-    job = ci_job(details.run_tags)
+    job = view.ci_job
     if job:
         job = {**job, **{key: links.http_url(job.get(key)) for key in ("url", "log_url", "pipeline_url",
                                                                         "merge_request_url")}}
     return render_page(
         "model_registry/versions/show.html", project, project_access, model=registered, version=mv,
-        details=details, tab=tab, tree=artifact_tree(files), artifact_count=len(files),
-        datasets=tracking.datasets_of([mv.run_id]).get(mv.run_id, []), ci_job=job,
+        details=view, tab=tab, tree=artifact_tree(files), artifact_count=len(files),
+        datasets=view.datasets, ci_job=job,
         parent=mv.parent, metric_table=metric_table(history), metric_charts=metric_charts(history),
         semver_check=semver_check,
         upload_form=UploadForm(formdata=None) if project_access.can_write else None,
-        package_name=f"{registered.name}/{mv.version}",
+        package_name=view.package_name,
         package_commands=links.package_commands(project, mv.id, files[0].path if files else None),
         api_artifacts_url=links.api_artifacts_url(project, registered.id, mv.id),
         download_url=lambda path: links.artifact_download_url(project, registered.id, mv.id, path))
