@@ -6,10 +6,12 @@ roles, a login page, and its own database. The registry adds its pages, JSON API
 ``create_app(config=None)`` reads, when ``config`` does not say otherwise:
 ``EXAMPLE_DATABASE_URL`` (default: SQLite in the instance folder), ``MODEL_REGISTRY_STORAGE_URI``
 (default: a folder in the instance folder; ``gs://BUCKET/PREFIX`` for GCS, honouring
-``STORAGE_EMULATOR_HOST``) and ``SECRET_KEY``.
+``STORAGE_EMULATOR_HOST``) and ``SECRET_KEY``; every other ``MODEL_REGISTRY_*`` variable sets
+that setting, its value parsed as JSON where it parses (``MODEL_REGISTRY_SWEEP_INTERVAL=60``).
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import typing as t
@@ -60,8 +62,12 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     if "SQLALCHEMY_DATABASE_URI" not in config:
         config["SQLALCHEMY_DATABASE_URI"] = os.environ.get(
             "EXAMPLE_DATABASE_URL", f"sqlite:///{instance / 'example.db'}")
-    if "MODEL_REGISTRY_STORAGE_URI" not in config and os.environ.get("MODEL_REGISTRY_STORAGE_URI"):
-        config["MODEL_REGISTRY_STORAGE_URI"] = os.environ["MODEL_REGISTRY_STORAGE_URI"]
+    for name, value in os.environ.items():  # every registry setting, as JSON where it parses
+        if name.startswith("MODEL_REGISTRY_") and name not in config and value:
+            try:
+                config[name] = json.loads(value)
+            except ValueError:
+                config[name] = value
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(instance)
     app.config.update(

@@ -43,6 +43,7 @@ import uuid
 
 import sqlalchemy as sa
 
+from ..config import config_value
 from ..errors import StorageError
 from ..state import current_state
 from ..models import PendingObject, utcnow
@@ -124,9 +125,13 @@ class _KeepAlive:
 
 
 def keep_alive(stream: t.BinaryIO, key: str | t.Sequence[str], *,
-               interval: float = HEARTBEAT_INTERVAL) -> t.BinaryIO:
+               interval: float | None = None) -> t.BinaryIO:
     """Wrap ``stream`` so that reading it refreshes the heartbeat of ``key`` (or keys) every
-    ``interval`` seconds: an upload that is slow but alive is never taken as abandoned."""
+    ``interval`` seconds (by default :data:`HEARTBEAT_INTERVAL`, or a third of the grace period
+    when that is shorter): an upload that is slow but alive is never taken as abandoned."""
+    if interval is None:
+        grace = float(config_value("STORAGE_GRACE_PERIOD"))
+        interval = min(HEARTBEAT_INTERVAL, grace / 3)
     keys = [key] if isinstance(key, str) else list(key)
     return t.cast(t.BinaryIO, _KeepAlive(stream, keys, interval))
 
