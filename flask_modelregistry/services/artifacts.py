@@ -84,10 +84,10 @@ def upload_artifact(project: str, actor: Actor, run_id: str, path: t.Any, stream
     store = current_state().store
     key = ledger.new_key(run_id)
     ctype = guess_content_type(path, content_type)
-    ledger.reserve([key], project=project, user_id=actor.user_id)
+    ledger.reserve([key], project=project, user_id=actor.user_id, hold=True)
     try:
         try:
-            stored = store.write(key, ledger.keep_alive(stream, key), max_size=max_size, content_type=ctype)
+            stored = store.write(key, stream, max_size=max_size, content_type=ctype)
         except FileNotFoundError as exc:  # the sweeper removed a partial write idle for the grace period
             raise ledger.Abandoned("the upload stalled for too long and was given up; send it again") from exc
         if content_length is not None and stored.size != content_length:
@@ -231,7 +231,7 @@ def copy_run_artifacts(src_run_id: str, prefix: str, dst_run_id: str) -> int:
     sources = list(session().scalars(stmt))
     end_read_transaction()
     keys = [ledger.new_key(dst_run_id) for _ in sources]
-    ledger.reserve(keys)
+    ledger.reserve(keys, hold=True)
     copies: list[Artifact] = []
     try:
         for src, key in zip(sources, keys):

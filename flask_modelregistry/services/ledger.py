@@ -4,9 +4,9 @@ The protocol every writer of the store follows (the artifact uploads, copies bet
 any other code that puts objects into the store, such as multipart uploads)::
 
     key = ledger.new_key(run_id)
-    ledger.reserve([key], project=project, user_id=actor.user_id)  # committed before any byte
+    ledger.reserve([key], project=project, user_id=actor.user_id, hold=True)  # committed before any byte
     try:
-        stored = store.write(key, ledger.keep_alive(stream, key))
+        stored = store.write(key, stream)
     except BaseException:
         ledger.discard([key])                     # deletes the object, then the ledger row
         raise
@@ -29,6 +29,11 @@ If the process dies anywhere in between, the ledger still names the key: the swe
 (:mod:`.sweeper`) deletes objects whose upload row has had no heartbeat for the grace period,
 and objects whose delete was committed. An object named by no row at all is an orphan.
 
+While this process holds a reservation (``reserve(hold=True)``, until :func:`complete`,
+:func:`discard` or :func:`release`), a heartbeat thread of the process refreshes it; work that
+spans several requests (a multipart upload) calls :func:`heartbeat` or :func:`keep_alive` from
+each of them instead.
+
 Reservations, heartbeats and releases run on a connection of their own, in a short transaction
 of their own, so they are committed at once and never wait for (or hold) the operation's locks.
 Call them with no write transaction open on the session (on SQLite, a second writer waits for
@@ -37,11 +42,14 @@ the first).
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 import typing as t
 import uuid
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..config import config_value
 from ..errors import StorageError
@@ -51,7 +59,7 @@ from .common import session, upsert
 
 log = logging.getLogger(__name__)
 
-#: seconds between two heartbeats of an upload whose bytes are flowing
+#: the longest time between two heartbeats of a reservation this process holds, in seconds
 HEARTBEAT_INTERVAL = 30.0
 
 
@@ -69,14 +77,17 @@ def _engine() -> sa.Engine:
     return current_state().db.engine
 
 
-def reserve(keys: t.Sequence[str], *, project: str | None = None, user_id: str | None = None) -> None:
+def reserve(keys: t.Sequence[str], *, project: str | None = None, user_id: str | None = None,
+            hold: bool = False) -> None:
     """Record ``keys`` as uploads in progress, committed before this returns.
 
     Call it before the first byte of each object is written. Until :func:`complete` (in the
     transaction that inserts the rows naming the objects) or :func:`discard`, the sweeper leaves
     these keys alone as long as their heartbeat is younger than the grace period
-    (``MODEL_REGISTRY_STORAGE_GRACE_PERIOD``); keep long writes alive with :func:`keep_alive`
-    or :func:`heartbeat`.
+    (``MODEL_REGISTRY_STORAGE_GRACE_PERIOD``). With ``hold``, this process's heartbeat thread
+    refreshes them until then (an upload done within one request); without, the caller keeps
+    them alive with :func:`heartbeat` or :func:`keep_alive` (an upload spread over requests,
+    which is abandoned when its client stops sending).
     """
     if not keys:
         return
@@ -85,6 +96,8 @@ def reserve(keys: t.Sequence[str], *, project: str | None = None, user_id: str |
              "created_at": now, "heartbeat_at": now} for k in keys]
     with _engine().begin() as conn:
         conn.execute(sa.insert(PendingObject), rows)
+    if hold:
+        _heartbeats.add(keys)
 
 
 def heartbeat(keys: t.Sequence[str]) -> int:
@@ -100,8 +113,58 @@ def heartbeat(keys: t.Sequence[str]) -> int:
         return result.rowcount
 
 
+class _Heartbeats:
+    """One daemon thread per process that refreshes the reservations of the uploads this process
+    is writing, every third of the grace period (at most :data:`HEARTBEAT_INTERVAL`). The heartbeat
+    says the process is alive, not that bytes are flowing: a stalled upload is ended by the
+    server's timeouts, and its reservation goes stale once its process stops beating."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.active: dict[str, t.Any] = {}  # key -> the app whose database holds its reservation
+        self.wake = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.pid = 0
+
+    def add(self, keys: t.Sequence[str]) -> None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        with self.lock:
+            for key in keys:
+                self.active[key] = app
+            if self.thread is None or self.pid != os.getpid() or not self.thread.is_alive():
+                self.pid = os.getpid()
+                self.thread = threading.Thread(target=self._run, name="model-registry-heartbeat", daemon=True)
+                self.thread.start()
+        self.wake.set()  # a shorter grace period than the thread's may have come with this app
+
+    def remove(self, keys: t.Iterable[str]) -> None:
+        with self.lock:
+            for key in keys:
+                self.active.pop(key, None)
+
+    def _run(self) -> None:
+        while True:
+            with self.lock:
+                by_app: dict[t.Any, list[str]] = {}
+                for key, app in self.active.items():
+                    by_app.setdefault(app, []).append(key)
+            interval = HEARTBEAT_INTERVAL
+            for app, keys in by_app.items():
+                with app.app_context():
+                    interval = min(interval, float(config_value("STORAGE_GRACE_PERIOD")) / 3)
+                    try:
+                        heartbeat(keys)
+                    except Exception:  # the database is away for a moment: the grace period covers it
+                        log.warning("could not refresh %d upload reservations", len(keys), exc_info=True)
+            self.wake.wait(max(interval, 0.05))
+            self.wake.clear()
+
+
+_heartbeats = _Heartbeats()
+
+
 class _KeepAlive:
-    """A readable stream that heartbeats its upload's reservation while it is read."""
+    """A readable stream that heartbeats its upload's reservations while it is read."""
 
     def __init__(self, stream: t.BinaryIO, keys: t.Sequence[str], interval: float) -> None:
         self._stream = stream
@@ -128,10 +191,10 @@ def keep_alive(stream: t.BinaryIO, key: str | t.Sequence[str], *,
                interval: float | None = None) -> t.BinaryIO:
     """Wrap ``stream`` so that reading it refreshes the heartbeat of ``key`` (or keys) every
     ``interval`` seconds (by default :data:`HEARTBEAT_INTERVAL`, or a third of the grace period
-    when that is shorter): an upload that is slow but alive is never taken as abandoned."""
+    when that is shorter), for reservations not held by this process (``reserve(hold=False)``)
+    whose bytes arrive in several requests."""
     if interval is None:
-        grace = float(config_value("STORAGE_GRACE_PERIOD"))
-        interval = min(HEARTBEAT_INTERVAL, grace / 3)
+        interval = min(HEARTBEAT_INTERVAL, float(config_value("STORAGE_GRACE_PERIOD")) / 3)
     keys = [key] if isinstance(key, str) else list(key)
     return t.cast(t.BinaryIO, _KeepAlive(stream, keys, interval))
 
@@ -143,6 +206,7 @@ def complete(keys: t.Sequence[str]) -> None:
     when the sweeper took one of them as abandoned."""
     if not keys:
         return
+    _heartbeats.remove(keys)
     result = session().execute(sa.delete(PendingObject).where(
         PendingObject.storage_key.in_(list(keys)), PendingObject.purpose == "upload")
         .execution_options(synchronize_session=False))
@@ -166,6 +230,7 @@ def release(keys: t.Sequence[str]) -> None:
     """Forget ``keys`` (committed at once): their objects are gone, or never were written."""
     if not keys:
         return
+    _heartbeats.remove(keys)
     with _engine().begin() as conn:
         conn.execute(sa.delete(PendingObject).where(PendingObject.storage_key.in_(list(keys))))
 

@@ -10,7 +10,8 @@ With the ledger (:mod:`.ledger`), every object is named by an artifact row or a 
 - an object older than the grace period that no row names is an orphan and goes (objects left
   by older versions of the registry, or by a process that died while deleting);
 - partial writes the store keeps (``.incoming/*.part`` of the local folder) untouched for the
-  grace period belong to no live upload and go.
+  grace period go, unless the upload writing them is alive (its reservation's heartbeat is fresh:
+  a partial write's name carries a tag of its key).
 
 One sweeper at a time works on a store, across workers and hosts: it holds a lease row in
 ``mr_storage_leases`` (claimed with one conditional UPDATE, renewed while it works, taken over
@@ -34,7 +35,7 @@ import sqlalchemy as sa
 from ..config import config_value
 from ..state import current_state
 from ..models import Artifact, PendingObject, StorageLease, utcnow
-from ..storage import ArtifactStore, ListedObject
+from ..storage import ArtifactStore, ListedObject, partial_tag
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,14 @@ def _known_keys(conn: sa.Connection, keys: list[str]) -> set[str]:
     return set(conn.scalars(stmt))
 
 
+def _live_upload_tags(cutoff: dt.datetime) -> set[str]:
+    """The partial-write tags of uploads whose heartbeat is younger than ``cutoff``."""
+    with _engine().connect() as conn:
+        keys = conn.scalars(sa.select(PendingObject.storage_key).where(
+            PendingObject.purpose == "upload", PendingObject.heartbeat_at >= cutoff))
+        return {partial_tag(k) for k in keys}
+
+
 def sweep(*, grace: dt.timedelta | None = None) -> SweepReport:
     """Remove what dead uploads and deletes left in the store (see the module's docstring).
     Returns what was done; does nothing when another process is sweeping the same store."""
@@ -201,9 +210,10 @@ def sweep(*, grace: dt.timedelta | None = None) -> SweepReport:
                     store.delete(obj.key)
                     report.orphans.append(obj.key)
             lease.renew()
-        # 4. partial writes nobody has touched for the grace period
+        # 4. partial writes untouched for the grace period, of no upload that is still alive
+        alive = _live_upload_tags(cutoff)
         for part in store.list_partial():
-            if part.modified < cutoff:
+            if part.modified < cutoff and part.owner not in alive:
                 store.delete_partial(part.key)
                 report.partial.append(part.key)
     finally:
@@ -245,8 +255,9 @@ def check(*, grace: dt.timedelta | None = None) -> list[Finding]:
             if key in still and not store.exists(key):
                 row = artifacts[key]
                 findings.append(Finding("missing", key, f"run {row.run_id}, path {row.path}"))
+    alive = _live_upload_tags(cutoff)
     for part in store.list_partial():
-        if part.modified < cutoff:
+        if part.modified < cutoff and part.owner not in alive:
             findings.append(Finding("partial", part.key, f"{part.size} bytes"))
     return findings
 

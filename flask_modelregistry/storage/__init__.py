@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typing as t
 
-from .base import ArtifactStore, ListedObject, StoredObject
+from .base import ArtifactStore, ListedObject, StoredObject, partial_tag
 from .gcs import GCSArtifactStore
 from .local import LocalArtifactStore
 
@@ -20,4 +20,4 @@ def store_from_uri(uri: str, *, chunk_size: int | None = None, signing_key: t.An
     return LocalArtifactStore(uri)
 
 
-__all__ = ["ArtifactStore", "GCSArtifactStore", "ListedObject", "LocalArtifactStore", "StoredObject", "store_from_uri"]
+__all__ = ["ArtifactStore", "GCSArtifactStore", "ListedObject", "LocalArtifactStore", "StoredObject", "partial_tag", "store_from_uri"]

@@ -30,6 +30,14 @@ class ListedObject:
     key: str
     modified: dt.datetime  # aware, UTC
     size: int
+    #: for a partial write: :func:`partial_tag` of the key it is being written to, when known
+    owner: str | None = None
+
+
+def partial_tag(key: str) -> str:
+    """A short, file-name-safe tag of ``key``, put in the name of its partial writes so that the
+    sweeper can tell whose upload a partial write belongs to."""
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 class _Hasher:

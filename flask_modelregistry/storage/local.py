@@ -1,6 +1,7 @@
 """Artifacts in a folder on local disk (the embedded default)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -9,7 +10,7 @@ import uuid
 from pathlib import Path
 
 from ..errors import TooLarge
-from .base import READ_CHUNK, ArtifactStore, ListedObject, StoredObject
+from .base import READ_CHUNK, ArtifactStore, ListedObject, StoredObject, partial_tag
 from .pipeline import hash_and_write, hash_stream, pwrite_stream
 
 
@@ -32,7 +33,7 @@ class LocalArtifactStore(ArtifactStore):
         move the file under its key: the object exists only complete."""
         final = self._path(key)
         self._tmp.mkdir(parents=True, exist_ok=True)
-        tmp = self._tmp / f"{uuid.uuid4().hex}.part"
+        tmp = self._part(key)
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
             try:
@@ -107,6 +108,10 @@ class LocalArtifactStore(ArtifactStore):
         for path in self._upload_files(upload):
             path.unlink(missing_ok=True)
 
+    def _part(self, key: str) -> Path:
+        """Where a write to ``key`` goes until it is complete: ``.incoming/<tag of key>-<random>.part``."""
+        return self._tmp / f"{partial_tag(key)}-{uuid.uuid4().hex}.part"
+
     def read(self, key: str, start: int = 0, length: int | None = None) -> t.Iterator[bytes]:
         path = self._path(key)
         fh = open(path, "rb")  # opened now, so a missing object fails before the response starts
@@ -152,7 +157,7 @@ class LocalArtifactStore(ArtifactStore):
         try:
             os.link(source, target)  # same bytes, no copy; objects are never modified in place
         except OSError:
-            tmp = self._tmp / f"{uuid.uuid4().hex}.part"
+            tmp = self._part(dst)
             self._tmp.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, tmp)
             os.replace(tmp, target)
@@ -176,7 +181,9 @@ class LocalArtifactStore(ArtifactStore):
         for path in self._tmp.glob("*.part"):
             listed = self._listed(path, f"{self._tmp.name}/{path.name}")
             if listed is not None:
-                yield listed
+                tag, dash, _rest = path.stem.partition("-")
+                known = dash and len(tag) == len(partial_tag("")) and tag.isalnum()
+                yield dataclasses.replace(listed, owner=tag if known else None)
 
     def delete_partial(self, name: str) -> None:
         path = (self.root / name).resolve()

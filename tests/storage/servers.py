@@ -3,6 +3,7 @@ several hosts; and the portal's command line against the same database and store
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import subprocess
@@ -29,7 +30,12 @@ def cli(env: dict, *args: str, check: bool = True) -> CommandResult:
     from example_app.models import db
 
     config = {"SQLALCHEMY_DATABASE_URI": env["EXAMPLE_DATABASE_URL"], "SECRET_KEY": env["SECRET_KEY"]}
-    config.update({k: v for k, v in env.items() if k.startswith("MODEL_REGISTRY_") and k not in os.environ})
+    for name, value in env.items():  # parsed as the example app parses its environment
+        if name.startswith("MODEL_REGISTRY_"):
+            try:
+                config[name] = json.loads(value)
+            except ValueError:
+                config[name] = value
     config["MODEL_REGISTRY_STORAGE_URI"] = env["MODEL_REGISTRY_STORAGE_URI"]
     config["MODEL_REGISTRY_SWEEP_INTERVAL"] = 0
     app = create_app(config)
@@ -93,7 +99,7 @@ class Gunicorn:
 
 def gunicorn(env: dict, cwd: Path, host: str, port: int, *, workers: int = 1) -> Gunicorn:
     proc = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(workers), "-b", f"{host}:{port}",
-                             "--worker-class", "gthread", "--threads", "4", "--timeout", "120",
+                             "--worker-class", "gthread", "--threads", "4", "--timeout", "120", "--keep-alive", "75",
                              "--graceful-timeout", "5", "example_app:create_app()"],
                             env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = Gunicorn(proc, f"http://{host}:{port}")

@@ -123,7 +123,8 @@ def test_an_upload_the_sweeper_gave_up_fails_and_removes_its_object(app, rita, v
     assert stored_keys(app) == set() and artifact_keys(app) == set() and pending_rows(app) == []
 
 
-def test_keep_alive_refreshes_the_heartbeat_while_bytes_flow(app, rita, version):
+@pytest.mark.parametrize("app_config", [{"MODEL_REGISTRY_STORAGE_GRACE_PERIOD": 0.3}])
+def test_the_process_heartbeats_its_reservations_until_they_end(app, app_config):
     import time
 
     import sqlalchemy as sa
@@ -132,13 +133,20 @@ def test_keep_alive_refreshes_the_heartbeat_while_bytes_flow(app, rita, version)
     from flask_modelregistry.models import PendingObject
     from flask_modelregistry.services import ledger
 
-    with app.app_context():
-        ledger.reserve(["runs/x/1"], project="proj")
-        first = db.session.scalar(sa.select(PendingObject.heartbeat_at))
+    def beat():
+        value = db.session.scalar(sa.select(PendingObject.heartbeat_at))
         db.session.commit()
-        stream = ledger.keep_alive(io.BytesIO(b"z" * 10), "runs/x/1", interval=0.01)
-        time.sleep(0.05)
-        assert stream.read(5) == b"zzzzz"
-        later = db.session.scalar(sa.select(PendingObject.heartbeat_at))
-        assert later > first
+        return value
+
+    with app.app_context():
+        ledger.reserve(["runs/x/1"], project="proj", hold=True)
+        first = beat()
+        time.sleep(0.5)
+        second = beat()
+        assert second > first  # refreshed while held, with no byte read
         ledger.release(["runs/x/1"])
+        ledger.reserve(["runs/x/2"])  # not held: its caller heartbeats it, or it goes stale
+        before = beat()
+        time.sleep(0.3)
+        assert beat() == before
+        ledger.release(["runs/x/2"])

@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from flask_modelregistry.storage import partial_tag
+
 from .conftest import artifact_keys, pending_rows, stored_keys
 
 HOUR = dt.timedelta(hours=1)
@@ -23,6 +25,7 @@ def _leftovers(app, store_kind):
     from example_app.models import db
     from flask_modelregistry.models import PendingObject, utcnow
     from flask_modelregistry.services import ledger
+    from flask_modelregistry.storage import partial_tag
 
     with app.app_context():
         store = app.extensions["model_registry"].store
@@ -40,8 +43,12 @@ def _leftovers(app, store_kind):
             (store.root / ".incoming").mkdir(exist_ok=True)
             part = store.root / ".incoming" / "abc.part"
             part.write_bytes(b"p" * 10)
+            # the partial write of the upload in flight, stalled for longer than the grace period
+            stalled = store.root / ".incoming" / f"{partial_tag('runs/r/alive')}-1.part"
+            stalled.write_bytes(b"s" * 10)
             old = (utcnow() - 2 * HOUR).timestamp()
             os.utime(part, (old, old))
+            os.utime(stalled, (old, old))
             for key in ("runs/r/orphan", "runs/r/alive"):
                 os.utime(store.local_path(key), (old, old))
         else:  # GCS sets the times itself: let the objects grow older than a grace of one second
@@ -74,7 +81,10 @@ def test_check_reports_and_sweep_removes_only_what_is_abandoned(app, client, rit
     assert stored_keys(app) == {kept, "runs/r/alive"}
     assert [r.storage_key for r in pending_rows(app)] == ["runs/r/alive"]
     with app.app_context():
-        assert list(app.extensions["model_registry"].store.list_partial()) == []
+        parts = [p.key for p in app.extensions["model_registry"].store.list_partial()]
+        assert parts == ([] if store_kind == "gcs" else [f".incoming/{partial_tag('runs/r/alive')}-1.part"])
+        for key in parts:
+            app.extensions["model_registry"].store.delete_partial(key)
         from flask_modelregistry.services import ledger
         ledger.discard(["runs/r/alive"])
     result = runner.invoke(args=["model-registry", "storage", "check"])
