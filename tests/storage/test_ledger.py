@@ -150,3 +150,23 @@ def test_the_process_heartbeats_its_reservations_until_they_end(app, app_config)
         time.sleep(0.3)
         assert beat() == before
         ledger.release(["runs/x/2"])
+
+
+def test_keep_alive_refreshes_a_reservation_while_its_bytes_are_read(app):
+    import time
+
+    import sqlalchemy as sa
+
+    from example_app.models import db
+    from flask_modelregistry.models import PendingObject
+    from flask_modelregistry.services import ledger
+
+    with app.app_context():
+        ledger.reserve(["runs/x/3"], project="proj")
+        first = db.session.scalar(sa.select(PendingObject.heartbeat_at))
+        db.session.commit()
+        stream = ledger.keep_alive(io.BytesIO(b"z" * 10), "runs/x/3", interval=0.01)
+        time.sleep(0.05)
+        assert stream.read(5) == b"zzzzz"
+        assert db.session.scalar(sa.select(PendingObject.heartbeat_at)) > first
+        ledger.release(["runs/x/3"])
