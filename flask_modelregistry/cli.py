@@ -124,7 +124,10 @@ def storage_sweep(grace: float | None) -> None:
     """Delete abandoned uploads and partial writes, and objects no row names, older than the grace period."""
     from .services.sweeper import sweep
 
-    report = sweep(grace=_grace(grace))
+    try:
+        report = sweep(grace=_grace(grace))
+    except Exception as exc:  # the store or the database cannot be reached
+        _fail(f"the sweep stopped: {exc}")
     for line in report.lines():
         click.echo(line)
     if report.skipped:
@@ -138,7 +141,10 @@ def storage_check(grace: float | None) -> None:
     """Report objects without rows and rows without objects; exit 1 when there are any."""
     from .services.sweeper import check
 
-    findings = check(grace=_grace(grace))
+    try:
+        findings = check(grace=_grace(grace))
+    except Exception as exc:
+        _fail(f"the check stopped: {exc}")
     for finding in findings:
         click.echo(finding.line())
     if findings:
