@@ -9,7 +9,7 @@ import importlib
 import typing as t
 
 from .errors import (AlreadyExists, BadRequest, Forbidden, Invalid, NotFound, RegistryError, StorageError,
-                     TooLarge, Unauthenticated)
+                     TooLarge, Unauthenticated, Unavailable)
 
 if t.TYPE_CHECKING:
     from .extension import ModelRegistry
@@ -27,7 +27,7 @@ _LAZY = {
 __all__ = [
     "ROLES", "AlreadyExists", "ArtifactStore", "BadRequest", "Forbidden", "GCSArtifactStore", "Invalid",
     "LocalArtifactStore", "ModelRegistry", "NotFound", "RegistryError", "StorageError", "TooLarge",
-    "Unauthenticated", "current_state",
+    "Unauthenticated", "Unavailable", "current_state",
 ]
 
 

@@ -65,3 +65,15 @@ class StorageError(RegistryError):
 
     code = "storage_unavailable"
     status = 503
+
+
+class Unavailable(RegistryError):
+    """The database could not complete the operation now (busy, deadlocked); nothing was kept.
+    ``retry_after`` is the number of seconds a client should wait before trying again."""
+
+    code = "unavailable"
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 1, fields: t.Mapping[str, str] | None = None) -> None:
+        super().__init__(message, fields=fields)
+        self.retry_after = retry_after

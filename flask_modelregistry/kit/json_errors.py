@@ -25,7 +25,10 @@ def register_json_errors(bp: Blueprint) -> None:
 
     @bp.errorhandler(RegistryError)
     def registry_error(exc: RegistryError):
-        return error_response(exc.code, exc.message, exc.status, exc.fields)
+        response = error_response(exc.code, exc.message, exc.status, exc.fields)
+        if getattr(exc, "retry_after", None):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @bp.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

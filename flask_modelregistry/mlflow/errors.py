@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..errors import (AlreadyExists, BadRequest, Forbidden, Invalid, NotFound, RegistryError, StorageError, TooLarge,
-                      Unauthenticated)
+                      Unauthenticated, Unavailable)
 
 INVALID_PARAMETER_VALUE = "INVALID_PARAMETER_VALUE"
 
@@ -24,6 +24,7 @@ DOMAIN_CODES: tuple[tuple[type[RegistryError], str, int], ...] = (
     (AlreadyExists, "RESOURCE_ALREADY_EXISTS", 400),
     (TooLarge, INVALID_PARAMETER_VALUE, 413),
     (StorageError, "TEMPORARILY_UNAVAILABLE", 503),
+    (Unavailable, "TEMPORARILY_UNAVAILABLE", 503),
 )
 
 
@@ -61,7 +62,10 @@ def register_error_handlers(bp: Blueprint) -> None:
     @bp.errorhandler(RegistryError)
     def registry_error(exc: RegistryError) -> Response:
         code, status = code_of(exc)
-        return error_response(code, _message(exc), status)
+        response = error_response(code, _message(exc), status)
+        if getattr(exc, "retry_after", None):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @bp.errorhandler(MlflowError)
     def mlflow_error(exc: MlflowError) -> Response:

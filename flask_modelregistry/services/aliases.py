@@ -17,7 +17,7 @@ from ..versioning import parse_version
 from . import audit
 from .access import authorize
 from .batches import chunks
-from .common import session, upsert, write_transaction
+from .common import lock_row, session, unit_of_work, upsert
 from .identity import Actor
 
 _ALIAS = re.compile(r"^[\w\-]+$")
@@ -41,27 +41,30 @@ def check_alias(alias: t.Any) -> str:
     return alias
 
 
+@unit_of_work
 def set_alias(project: str, actor: Actor, model: RegisteredModel, alias: t.Any, version: ModelVersion) -> None:
     """Point ``alias`` at ``version``, moving it from another version if needed."""
     authorize(project, actor, "write")
     alias = check_alias(alias)
-    with write_transaction():
-        upsert(ModelAlias, [{"model_id": model.id, "alias": alias, "version_id": version.id}],
-               keys=("model_id", "alias"), update=("version_id",))
-        model.updated_at = utcnow()
-        audit.record(project, actor, "model.alias.set", "model", model.id, model.name,
-                     {"alias": alias, "version": version.version})
+    lock_row(RegisteredModel, model.id, "model not found")
+    upsert(ModelAlias, [{"model_id": model.id, "alias": alias, "version_id": version.id}],
+           keys=("model_id", "alias"), update=("version_id",))
+    model.updated_at = utcnow()
+    audit.record(project, actor, "model.alias.set", "model", model.id, model.name,
+                 {"alias": alias, "version": version.version})
 
 
+@unit_of_work
 def delete_alias(project: str, actor: Actor, model: RegisteredModel, alias: t.Any) -> None:
     authorize(project, actor, "write")
     if not isinstance(alias, str):
         raise Invalid("alias must be a string", fields={"alias": "Must be a string."})
-    with write_transaction() as s:
-        deleted = s.execute(sa.delete(ModelAlias).where(ModelAlias.model_id == model.id, ModelAlias.alias == alias))
-        if deleted.rowcount:
-            model.updated_at = utcnow()
-            audit.record(project, actor, "model.alias.delete", "model", model.id, model.name, {"alias": alias})
+    s = session()
+    lock_row(RegisteredModel, model.id, "model not found")
+    deleted = s.execute(sa.delete(ModelAlias).where(ModelAlias.model_id == model.id, ModelAlias.alias == alias))
+    if deleted.rowcount:
+        model.updated_at = utcnow()
+        audit.record(project, actor, "model.alias.delete", "model", model.id, model.name, {"alias": alias})
 
 
 def version_by_alias(project: str, actor: Actor, model: RegisteredModel, alias: t.Any) -> ModelVersion:

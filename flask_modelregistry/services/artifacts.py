@@ -14,16 +14,15 @@ import re
 import typing as t
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from ..config import config_value
-from ..errors import AlreadyExists, BadRequest, NotFound, StorageError, TooLarge
+from ..errors import AlreadyExists, BadRequest, NotFound, TooLarge
 from ..state import current_state
 from ..models import Artifact, Run, utcnow
 from ..paths import validate_artifact_path
 from . import audit, ledger
 from .access import authorize
-from .common import end_read_transaction, is_unique_violation, session, write_transaction
+from .common import after_commit, end_read_transaction, lock_row, session, unit_of_work
 from .identity import Actor
 
 log = logging.getLogger(__name__)
@@ -109,63 +108,41 @@ def record_stored_upload(project: str, actor: Actor, run_id: str, path: str, key
     return artifact
 
 
-#: tries of an overwrite that concurrent uploads of the same path keep overtaking (each miss means
-#: another upload committed, so this bounds a queue of that many writers)
-OVERWRITE_ATTEMPTS = 20
-
-
-class _Overtaken(Exception):
-    """A concurrent upload changed the path's row between reading and writing it."""
-
-
+@unit_of_work
 def _record_upload(project: str, actor: Actor, run_id: str, path: str, key: str, stored: t.Any, ctype: str, *,
                    overwrite: bool) -> tuple[Artifact, list[str]]:
     """Insert the row naming a stored upload or, with ``overwrite``, point the path's row at it
-    and return the storage key it named, to delete. The row changes only if it still names the key
-    just read (and is locked where the database can), so concurrent overwrites of one path queue
-    up: every one succeeds, the last to commit is the file, and no replaced object is left behind."""
-    for _attempt in range(OVERWRITE_ATTEMPTS):
-        values = {"size": stored.size, "sha256": stored.sha256, "content_type": ctype, "storage_key": key,
-                  "created_at": utcnow(), "created_by_id": actor.user_id, "created_by_name": actor.name}
-        try:
-            with write_transaction() as s:
-                # The run's row first, shared: a delete of the run (or of its version or model)
-                # locks it for update before anything else, so the two wait for each other in
-                # one order (no deadlock) and the delete sees this file's row once it is committed.
-                if s.execute(sa.select(Run.id).where(Run.id == run_id).with_for_update(read=True)).first() is None:
-                    raise NotFound("run not found")
-                current = None
-                if overwrite:
-                    current = s.execute(sa.select(Artifact.id, Artifact.storage_key).where(
-                        Artifact.run_id == run_id, Artifact.path == path).with_for_update()).first()
-                if current is None:
-                    artifact = Artifact(run_id=run_id, path=path, **values)
-                    s.add(artifact)
-                    s.flush()
-                    s.expunge(artifact)  # keep its values after the commit, even if the row goes
-                else:
-                    changed = s.execute(sa.update(Artifact).where(
-                        Artifact.id == current.id, Artifact.storage_key == current.storage_key).values(**values))
-                    if changed.rowcount != 1:
-                        raise _Overtaken
-                    artifact = Artifact(id=current.id, run_id=run_id, path=path, **values)
-                _touch(run_id)
-                ledger.complete([key])
-                if current is not None:
-                    ledger.schedule_deletes([current.storage_key])
-                audit.record(project, actor, "artifact.upload", "artifact", artifact.id, path,
-                             {"run_id": run_id, "size": stored.size, "sha256": stored.sha256})
-        except _Overtaken:
-            continue
-        except IntegrityError as exc:
-            if overwrite and is_unique_violation(exc):
-                continue  # a concurrent upload gave the path its first file: replace that one
-            if not is_unique_violation(exc):  # the run went between the check and the insert
-                raise NotFound("run not found") from None
-            raise AlreadyExists(f"{path} already exists",
-                                fields={"path": "A file with this path already exists."}) from None
-        return artifact, [current.storage_key] if current is not None else []
-    raise StorageError(f"{path} is being replaced by other uploads at the same time; try again")
+    and return the storage key it named, to delete. The path's row is locked, so concurrent
+    overwrites of one path queue up: every one succeeds, the last to commit is the file, and no
+    replaced object is left behind. A concurrent first upload of the path makes the insert fail
+    on the unique constraint; the unit of work runs this again, and it replaces that file."""
+    s = session()
+    # The run's row first, shared: a delete of the run (or of its version or model) locks it for
+    # update before anything else, so the two wait for each other in one order (no deadlock),
+    # the delete sees this file's row once it is committed, and an upload into a run deleted
+    # first is a NotFound.
+    lock_row(Run, run_id, "run not found", shared=True)
+    values = {"size": stored.size, "sha256": stored.sha256, "content_type": ctype, "storage_key": key,
+              "created_at": utcnow(), "created_by_id": actor.user_id, "created_by_name": actor.name}
+    current = s.execute(sa.select(Artifact.id, Artifact.storage_key).where(
+        Artifact.run_id == run_id, Artifact.path == path).with_for_update()).first()
+    if current is not None and not overwrite:
+        raise AlreadyExists(f"{path} already exists", fields={"path": "A file with this path already exists."})
+    if current is None:
+        artifact = Artifact(run_id=run_id, path=path, **values)
+        s.add(artifact)
+        s.flush()
+    else:
+        s.execute(sa.update(Artifact).where(Artifact.id == current.id).values(**values)
+                  .execution_options(synchronize_session=False))
+        artifact = Artifact(id=current.id, run_id=run_id, path=path, **values)
+    _touch(run_id)
+    ledger.complete([key])
+    if current is not None:
+        ledger.schedule_deletes([current.storage_key])
+    audit.record(project, actor, "artifact.upload", "artifact", artifact.id, path,
+                 {"run_id": run_id, "size": stored.size, "sha256": stored.sha256})
+    return artifact, [current.storage_key] if current is not None else []
 
 
 def parse_range(header: str | None, size: int) -> ByteRange | None:
@@ -199,6 +176,7 @@ def open_artifact(artifact: Artifact, byte_range: ByteRange | None = None) -> t.
         raise NotFound(f"the stored file of '{artifact.path}' is missing") from None
 
 
+@unit_of_work
 def delete_artifacts(project: str, actor: Actor, run_id: str, paths: t.Any) -> list[str]:
     """Delete several files at once; all named paths must exist, or nothing is deleted."""
     authorize(project, actor, "write")
@@ -211,18 +189,24 @@ def delete_artifacts(project: str, actor: Actor, run_id: str, paths: t.Any) -> l
     missing = [p for p in clean if p not in found]
     if missing:
         raise NotFound(f"No such artifact: '{missing[0]}'")
-    with write_transaction() as s:
-        keys = delete_rows_returning_keys(Artifact.id.in_([a.id for a in rows]))
-        _touch(run_id)
-        audit.record(project, actor, "artifact.delete", "run", run_id, ", ".join(sorted(found))[:1024],
-                     {"paths": sorted(found)})
-    delete_stored_objects(keys)
+    keys = delete_rows_returning_keys(Artifact.id.in_([a.id for a in rows]))
+    _touch(run_id)
+    audit.record(project, actor, "artifact.delete", "run", run_id, ", ".join(sorted(found))[:1024],
+                 {"paths": sorted(found)})
+    after_commit(lambda: delete_stored_objects(keys))
     return sorted(found)
 
 
-def copy_run_artifacts(src_run_id: str, prefix: str, dst_run_id: str) -> int:
-    """Copy the files under ``prefix`` of one run into another run (for a version registered from
-    a run that another version already owns). Stores copy server-side where they can."""
+def copy_objects(src_run_id: str, prefix: str, dst_run_id: str) -> list[Artifact]:
+    """Copy the stored files under ``prefix`` of one run for another run (for a version
+    registered from a run that another version already owns), before the operation that records
+    them: their keys are reserved in the ledger, and the rows returned (not yet added) are
+    recorded by :func:`record_copies` in the operation's transaction. Stores copy server-side
+    where they can. On any failure the copies made so far are discarded."""
+    from .unit_of_work import in_unit_of_work
+
+    if in_unit_of_work():
+        raise RuntimeError("copy_objects() reserves keys on a connection of its own: call it before the operation")
     store = current_state().store
     stmt = sa.select(Artifact).where(Artifact.run_id == src_run_id)
     prefix = prefix.strip("/")
@@ -242,13 +226,21 @@ def copy_run_artifacts(src_run_id: str, prefix: str, dst_run_id: str) -> int:
             copies.append(Artifact(run_id=dst_run_id, path=src.path, size=src.size, sha256=src.sha256,
                                    content_type=src.content_type, storage_key=key,
                                    created_by_id=src.created_by_id, created_by_name=src.created_by_name))
-        with write_transaction() as s:
-            s.add_all(copies)
-            ledger.complete(keys)
     except BaseException:  # the copies made so far belong to no row
         ledger.discard(keys)
         raise
-    return len(copies)
+    return copies
+
+
+def record_copies(copies: t.Sequence[Artifact]) -> None:
+    """Add the rows of files copied by :func:`copy_objects`, in the current transaction."""
+    session().add_all(copies)
+    ledger.complete([c.storage_key for c in copies])
+
+
+def discard_copies(copies: t.Sequence[Artifact]) -> None:
+    """Delete files copied by :func:`copy_objects` whose operation did not commit."""
+    ledger.discard([c.storage_key for c in copies])
 
 
 def delete_rows_returning_keys(where: t.Any) -> list[str]:

@@ -1,16 +1,16 @@
 """Helpers every service shares: the session, pages of results, transactions, name checks."""
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import re
 import typing as t
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
-from ..errors import Invalid, StorageError
+from ..errors import Invalid
 from ..state import current_state
+from .unit_of_work import after_commit, lock_row, unit_of_work  # noqa: F401  (re-exported)
 
 T = t.TypeVar("T")
 
@@ -80,24 +80,13 @@ def like_pattern(text: str, field: str = "search") -> str:
     return f"%{escaped}%"
 
 
-@contextlib.contextmanager
-def write_transaction() -> t.Iterator[t.Any]:
-    """Commit on success, roll back on any error; database lock timeouts become 503."""
-    s = session()
-    try:
-        yield s
-        s.commit()
-    except OperationalError as exc:
-        s.rollback()
-        raise StorageError("the database is busy; try again") from exc
-    except BaseException:
-        s.rollback()
-        raise
-
-
 def end_read_transaction() -> None:
     """Release the connection's transaction before a long operation (a streamed upload), so
-    no lock or snapshot is held while bytes flow."""
+    no lock or snapshot is held while bytes flow. Never inside an operation: it would commit half of it."""
+    from .unit_of_work import in_unit_of_work
+
+    if in_unit_of_work():
+        raise RuntimeError("end_read_transaction() inside a unit of work")
     session().commit()
 
 

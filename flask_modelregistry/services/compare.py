@@ -21,7 +21,7 @@ from . import audit
 from .access import authorize
 from .aliases import aliases_by_version
 from .ci import ci_job
-from .common import check_name, row_id, session, write_transaction
+from .common import check_name, lock_row, row_id, session, unit_of_work
 from .identity import Actor
 from .tracking import DATASET_ROLES, datasets_of
 from .versions import MetricValue, VersionDetails, details
@@ -340,6 +340,7 @@ def lineage_changes(columns: t.Sequence[ComparedVersion]) -> list[LineageChange]
             for prev, cur in zip(columns, columns[1:])]
 
 
+@unit_of_work
 def set_metric_goal(project: str, actor: Actor, model: RegisteredModel, metric: t.Any, goal: t.Any) -> RegisteredModel:
     """Remember whether higher (``max``) or lower (``min``) is better for one metric of a model;
     ``goal=None`` forgets it. Other metrics' goals are kept, even when set concurrently."""
@@ -347,14 +348,15 @@ def set_metric_goal(project: str, actor: Actor, model: RegisteredModel, metric: 
     metric = check_name(metric, "metric", max_length=250)
     if goal is not None and goal not in GOALS:
         raise Invalid("the goal must be max or min", fields={"goal": "Must be max (higher is better) or min."})
-    with write_transaction() as s:
-        fresh = s.get(RegisteredModel, model.id, with_for_update=True, populate_existing=True)
-        goals = dict(fresh.metric_goals or {})
-        if goal is None:
-            goals.pop(metric, None)
-        else:
-            goals[metric] = goal
-        fresh.metric_goals = goals
-        fresh.updated_at = utcnow()
-        audit.record(project, actor, "model.metric_goal", "model", fresh.id, fresh.name, {metric: goal})
+    s = session()
+    lock_row(RegisteredModel, model.id, "model not found")
+    fresh = s.get(RegisteredModel, model.id, populate_existing=True)
+    goals = dict(fresh.metric_goals or {})
+    if goal is None:
+        goals.pop(metric, None)
+    else:
+        goals[metric] = goal
+    fresh.metric_goals = goals
+    fresh.updated_at = utcnow()
+    audit.record(project, actor, "model.metric_goal", "model", fresh.id, fresh.name, {metric: goal})
     return fresh

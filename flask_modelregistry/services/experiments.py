@@ -9,13 +9,12 @@ from __future__ import annotations
 import typing as t
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from ..errors import AlreadyExists, Invalid, NotFound
 from ..models import Experiment, utcnow
 from . import audit
 from .access import authorize
-from .common import check_name, check_string_map, row_id, session, write_transaction
+from .common import check_name, check_string_map, row_id, session, unit_of_work
 from .identity import Actor
 from .tracking import get_or_create_experiment
 
@@ -65,6 +64,7 @@ def get_experiment_by_name(project: str, actor: Actor, name: t.Any) -> Experimen
     return experiment
 
 
+@unit_of_work
 def create_experiment(project: str, actor: Actor, name: t.Any,
                       tags: t.Mapping[str, t.Any] | None = None) -> Experiment:
     authorize(project, actor, "write")
@@ -75,16 +75,15 @@ def create_experiment(project: str, actor: Actor, name: t.Any,
     if taken is not None or name == DEFAULT_EXPERIMENT:
         raise AlreadyExists(f"Experiment '{name}' already exists.")
     experiment = Experiment(project=project, name=name, tags=tag_map)
-    try:
-        with write_transaction() as s:
-            s.add(experiment)
-            s.flush()
-            audit.record(project, actor, "experiment.create", "experiment", experiment.id, name)
-    except IntegrityError:
-        raise AlreadyExists(f"Experiment '{name}' already exists.") from None
+    # a concurrent creation of the same name fails on the unique constraint: the unit of work
+    # runs this again, and the check above answers AlreadyExists
+    s.add(experiment)
+    s.flush()
+    audit.record(project, actor, "experiment.create", "experiment", experiment.id, name)
     return experiment
 
 
+@unit_of_work
 def set_experiment_tag(project: str, actor: Actor, experiment: Experiment, key: t.Any, value: t.Any) -> None:
     authorize(project, actor, "write")
     if not isinstance(key, str):
@@ -92,8 +91,8 @@ def set_experiment_tag(project: str, actor: Actor, experiment: Experiment, key: 
     tag = check_string_map({key: value}, "tags")
     experiment.tags = {**(experiment.tags or {}), **tag}
     experiment.updated_at = utcnow()
-    with write_transaction() as s:
-        s.add(experiment)
+    s = session()
+    s.add(experiment)
 
 
 def list_experiments(project: str, actor: Actor) -> list[Experiment]:

@@ -11,7 +11,7 @@ any other code that puts objects into the store, such as multipart uploads)::
         ledger.discard([key])                     # deletes the object, then the ledger row
         raise
     try:
-        with write_transaction():
+        record(...)                               # a unit of work (services/unit_of_work.py):
             ...insert the Artifact row naming ``key``...
             ledger.complete([key])                # same transaction as the row
     except BaseException:
@@ -20,10 +20,11 @@ any other code that puts objects into the store, such as multipart uploads)::
 
 and every delete::
 
-    with write_transaction():
+    @unit_of_work
+    def delete():
         keys = ...delete the Artifact rows, returning their storage keys...
         ledger.schedule_deletes(keys)             # same transaction as the deletion
-    ledger.delete_objects(keys)                   # after the commit
+        after_commit(lambda: ledger.delete_objects(keys))
 
 If the process dies anywhere in between, the ledger still names the key: the sweeper
 (:mod:`.sweeper`) deletes objects whose upload row has had no heartbeat for the grace period,

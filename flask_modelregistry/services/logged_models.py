@@ -20,7 +20,7 @@ from . import audit, tracking
 from .access import authorize
 from .artifact_locations import is_logged_model_id
 from .batches import chunks
-from .common import check_name, check_string_map, session, write_transaction
+from .common import check_name, check_string_map, lock_row, session, unit_of_work
 from .identity import Actor
 from .search import (Attribute, SearchSpec, check_max_results, conditions, decode_page_token, encode_page_token,
                      fetch_page, parse_filter)
@@ -46,6 +46,7 @@ def _artifact_path(run_id: str, name: str, model_id: str) -> str:
     return f"{name}-{model_id[2:10]}" if taken else name
 
 
+@unit_of_work
 def create_logged_model(project: str, actor: Actor, experiment: Experiment, *, name: t.Any = None,
                         source_run_id: t.Any = None, tags: t.Mapping[str, t.Any] | None = None,
                         params: t.Mapping[str, t.Any] | None = None, model_type: t.Any = None) -> LoggedModel:
@@ -68,15 +69,23 @@ def create_logged_model(project: str, actor: Actor, experiment: Experiment, *, n
     model = LoggedModel(id=model_id, project=project, experiment_id=run.experiment_id, run_id=run.id, name=name,
                         artifact_path=path, status="LOGGED_MODEL_PENDING", model_type=model_type,
                         tags=tag_map, params=param_map)
-    with write_transaction() as s:
-        if new_run is not None:
-            s.add(new_run)
-            s.flush()
-        s.add(model)
-        audit.record(project, actor, "logged_model.create", "logged_model", model_id, name, {"run_id": run.id})
+    s = session()
+    if new_run is not None:
+        s.add(new_run)
+        s.flush()
+    s.add(model)
+    audit.record(project, actor, "logged_model.create", "logged_model", model_id, name, {"run_id": run.id})
     return model
 
 
+def _lock(model: LoggedModel) -> None:
+    """Lock the logged model's row and read it again: its tags and params are merged into the
+    latest committed value, so concurrent writers each keep what the others set."""
+    lock_row(LoggedModel, model.id, f"Logged model with ID '{model.id}' not found.")
+    session().refresh(model)
+
+
+@unit_of_work
 def finalize(project: str, actor: Actor, model: LoggedModel, status: t.Any) -> LoggedModel:
     authorize(project, actor, "write")
     if isinstance(status, int) and not isinstance(status, bool) and 1 <= status <= len(STATUSES):
@@ -85,44 +94,53 @@ def finalize(project: str, actor: Actor, model: LoggedModel, status: t.Any) -> L
         raise Invalid(f"Invalid logged model status: {status}", fields={"status": f"One of {', '.join(STATUSES)}."})
     model.status = status
     model.updated_at = utcnow()
-    with write_transaction() as s:
-        s.add(model)
+    s = session()
+    s.add(model)
     return model
 
 
+@unit_of_work
 def set_tags(project: str, actor: Actor, model: LoggedModel, tags: t.Mapping[str, t.Any]) -> None:
     authorize(project, actor, "write")
-    model.tags = {**(model.tags or {}), **check_string_map(dict(tags), "tags", value_max=8000)}
+    tags = check_string_map(dict(tags), "tags", value_max=8000)
+    _lock(model)
+    model.tags = {**(model.tags or {}), **tags}
     model.updated_at = utcnow()
-    with write_transaction() as s:
-        s.add(model)
+    s = session()
+    s.add(model)
 
 
+@unit_of_work
 def delete_tag(project: str, actor: Actor, model: LoggedModel, key: str) -> None:
     authorize(project, actor, "write")
+    _lock(model)
     if key not in (model.tags or {}):
         raise NotFound(f"No tag with key '{key}' found for logged model '{model.id}'")
     model.tags = {k: v for k, v in model.tags.items() if k != key}
     model.updated_at = utcnow()
-    with write_transaction() as s:
-        s.add(model)
+    s = session()
+    s.add(model)
 
 
+@unit_of_work
 def log_params(project: str, actor: Actor, model: LoggedModel, params: t.Mapping[str, t.Any]) -> None:
     authorize(project, actor, "write")
-    model.params = {**(model.params or {}), **check_string_map(dict(params), "params", value_max=8000)}
+    params = check_string_map(dict(params), "params", value_max=8000)
+    _lock(model)
+    model.params = {**(model.params or {}), **params}
     model.updated_at = utcnow()
-    with write_transaction() as s:
-        s.add(model)
+    s = session()
+    s.add(model)
 
 
+@unit_of_work
 def delete_logged_model(project: str, actor: Actor, model: LoggedModel) -> None:
     """Forget the logged model. Its files stay among its run's files (and so with any version
     registered from it)."""
     authorize(project, actor, "write")
-    with write_transaction() as s:
-        s.execute(sa.delete(LoggedModel).where(LoggedModel.id == model.id))
-        audit.record(project, actor, "logged_model.delete", "logged_model", model.id, model.name)
+    s = session()
+    s.execute(sa.delete(LoggedModel).where(LoggedModel.id == model.id))
+    audit.record(project, actor, "logged_model.delete", "logged_model", model.id, model.name)
 
 
 def search_logged_models(project: str, actor: Actor, experiments: t.Sequence[Experiment], *,

@@ -6,7 +6,6 @@ import re
 import typing as t
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from ..config import config_value
 from ..errors import AlreadyExists, Invalid, NotFound
@@ -14,8 +13,8 @@ from ..models import ModelTag, ModelVersion, RegisteredModel, utcnow
 from . import audit
 from .access import authorize
 from .batches import latest_order
-from .common import (Page, check_name, check_string_map, check_text, clamp_page, like_pattern, row_id, session,
-                     upsert, write_transaction)
+from .common import (Page, after_commit, check_name, check_string_map, check_text, clamp_page, like_pattern,
+                     lock_row, row_id, session, unit_of_work, upsert)
 from .identity import Actor
 
 MODEL_SORTS = {"name": RegisteredModel.name, "created_at": RegisteredModel.created_at,
@@ -107,6 +106,7 @@ def get_model_by_name(project: str, actor: Actor, name: str) -> RegisteredModel:
     return model
 
 
+@unit_of_work
 def create_model(project: str, actor: Actor, *, name: t.Any, description: t.Any = "",
                  tags: t.Mapping[str, str] | None = None) -> RegisteredModel:
     authorize(project, actor, "write")
@@ -120,79 +120,89 @@ def create_model(project: str, actor: Actor, *, name: t.Any, description: t.Any 
     model = RegisteredModel(project=project, name=name, description=description,
                             created_by_id=actor.user_id, created_by_name=actor.name, metric_goals={})
     model.tags = [ModelTag(key=k, value=v) for k, v in tag_map.items()]
-    try:
-        with write_transaction() as s:
-            s.add(model)
-            s.flush()
-            audit.record(project, actor, "model.create", "model", model.id, name)
-    except IntegrityError:
-        raise AlreadyExists(f"a model named {name!r} already exists", fields={"name": "Has already been taken."}) from None
+    # a concurrent creation of the same name fails on the unique constraint: the unit of work
+    # runs this again, and the check above answers AlreadyExists
+    s.add(model)
+    s.flush()
+    audit.record(project, actor, "model.create", "model", model.id, name)
     return model
 
 
+@unit_of_work
 def update_model(project: str, actor: Actor, model: RegisteredModel, *, name: t.Any = None,
                  description: t.Any = None, metric_goals: t.Any = None) -> RegisteredModel:
+    """Rename a model or change its description or metric goals: every input is checked before
+    anything changes; the model's row is locked, so concurrent changes queue up."""
     authorize(project, actor, "write")
     changes: dict[str, t.Any] = {}
+    new_name = description_text = goals = None
     if name is not None:
         new_name = check_model_name(name)
-        if new_name != model.name:
-            if session().scalar(sa.select(RegisteredModel.id).where(
-                    RegisteredModel.project == project, RegisteredModel.name == new_name)):
-                raise AlreadyExists(f"a model named {new_name!r} already exists",
-                                    fields={"name": "Has already been taken."})
-            changes["name"] = [model.name, new_name]
-            model.name = new_name
     if description is not None:
-        model.description = check_text(description, "description")
+        description_text = check_text(description, "description")
         changes["description"] = True
     if metric_goals is not None:
         goals = check_string_map(metric_goals, "metric_goals")
         bad = [k for k, v in goals.items() if v not in ("max", "min")]
         if bad:
             raise Invalid("metric goals must be max or min", fields={"metric_goals": f"{bad[0]}: use max or min."})
-        model.metric_goals = goals
         changes["metric_goals"] = goals
+    lock_row(RegisteredModel, model.id, "model not found")
+    if new_name is not None and new_name != model.name:
+        if session().scalar(sa.select(RegisteredModel.id).where(
+                RegisteredModel.project == project, RegisteredModel.name == new_name)):
+            raise AlreadyExists(f"a model named {new_name!r} already exists",
+                                fields={"name": "Has already been taken."})
+        changes["name"] = [model.name, new_name]
+        model.name = new_name
+    if description_text is not None:
+        model.description = description_text
+    if goals is not None:
+        model.metric_goals = goals
     model.updated_at = utcnow()
-    try:
-        with write_transaction():
-            audit.record(project, actor, "model.update", "model", model.id, model.name, changes)
-    except IntegrityError:
-        raise AlreadyExists("a model with that name already exists", fields={"name": "Has already been taken."}) from None
+    audit.record(project, actor, "model.update", "model", model.id, model.name, changes)
+    session().flush()
     return model
 
 
+@unit_of_work
 def set_model_tag(project: str, actor: Actor, model: RegisteredModel, key: t.Any, value: t.Any) -> None:
     authorize(project, actor, "write")
     tags = check_string_map({key: value} if isinstance(key, str) else {None: value}, "tags")
     key, value = next(iter(tags.items()))
+    lock_row(RegisteredModel, model.id, "model not found")
     model.updated_at = utcnow()
-    with write_transaction():
-        upsert(ModelTag, [{"model_id": model.id, "key": key, "value": value}], keys=("model_id", "key"),
-               update=("value",))
-        audit.record(project, actor, "model.tag.set", "model", model.id, model.name, {key: value})
+    upsert(ModelTag, [{"model_id": model.id, "key": key, "value": value}], keys=("model_id", "key"),
+           update=("value",))
+    audit.record(project, actor, "model.tag.set", "model", model.id, model.name, {key: value})
+    session().flush()
 
 
+@unit_of_work
 def delete_model_tag(project: str, actor: Actor, model: RegisteredModel, key: str) -> None:
     authorize(project, actor, "write")
-    with write_transaction() as s:
-        s.execute(sa.delete(ModelTag).where(ModelTag.model_id == model.id, ModelTag.key == key))
-        audit.record(project, actor, "model.tag.delete", "model", model.id, model.name, {"key": key})
+    lock_row(RegisteredModel, model.id, "model not found")
+    session().execute(sa.delete(ModelTag).where(ModelTag.model_id == model.id, ModelTag.key == key))
+    audit.record(project, actor, "model.tag.delete", "model", model.id, model.name, {"key": key})
 
 
+@unit_of_work
 def delete_model(project: str, actor: Actor, model: RegisteredModel) -> None:
     """Delete the model, all its versions, their runs and metrics, and every stored file."""
     from .versions import purge_versions
 
-    authorize(project, actor, "write")
-    version_ids = list(session().scalars(sa.select(ModelVersion.id).where(ModelVersion.model_id == model.id)))
-    with write_transaction() as s:
-        keys = purge_versions(version_ids)
-        s.execute(sa.delete(ModelTag).where(ModelTag.model_id == model.id))
-        from ..models import ModelAlias
-        s.execute(sa.delete(ModelAlias).where(ModelAlias.model_id == model.id))
-        s.execute(sa.delete(RegisteredModel).where(RegisteredModel.id == model.id))
-        audit.record(project, actor, "model.delete", "model", model.id, model.name,
-                     {"versions": len(version_ids), "files": len(keys)})
+    from ..models import ModelAlias
     from .artifacts import delete_stored_objects
-    delete_stored_objects(keys)
+
+    authorize(project, actor, "write")
+    s = session()
+    model_id, name = model.id, model.name
+    lock_row(RegisteredModel, model_id, "model not found")
+    version_ids = list(s.scalars(sa.select(ModelVersion.id).where(ModelVersion.model_id == model_id)))
+    keys = purge_versions(version_ids)
+    s.execute(sa.delete(ModelTag).where(ModelTag.model_id == model_id))
+    s.execute(sa.delete(ModelAlias).where(ModelAlias.model_id == model_id))
+    s.execute(sa.delete(RegisteredModel).where(RegisteredModel.id == model_id))
+    audit.record(project, actor, "model.delete", "model", model_id, name,
+                 {"versions": len(version_ids), "files": len(keys)})
+    after_commit(lambda: delete_stored_objects(keys))

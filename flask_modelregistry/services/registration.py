@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import dataclasses
 import typing as t
+import uuid
 
 import sqlalchemy as sa
 
 from ..errors import BadRequest, Invalid, NotFound
 from ..models import Artifact, LoggedModel, ModelVersion, RegisteredModel
 from ..versioning import parse_version
-from . import aliases, ci, tracking, versions
+from . import aliases, artifacts, ci, tracking, versions
 from .access import authorize
 from .artifact_locations import ModelSource, join, parse_source, run_artifact_uri
 from .batches import latest_by_stage
-from .common import check_string_map, check_text, row_id, session, write_transaction
+from .common import check_string_map, check_text, row_id, session, unit_of_work
 from .experiments import external_id
 from .identity import Actor
 
@@ -127,7 +128,9 @@ def _latest(model: RegisteredModel, stage: str | None = None) -> ModelVersion:
 def register_version(project: str, actor: Actor, model: RegisteredModel, *, source: t.Any = "",
                      run_id: t.Any = None, tags: t.Mapping[str, t.Any] | None = None,
                      description: t.Any = "", logged_model_id: t.Any = None) -> ModelVersion:
-    """Create a version as MLflow's ``create_model_version`` does (see the module's docstring)."""
+    """Create a version as MLflow's ``create_model_version`` does (see the module's docstring):
+    one transaction for the experiment, the version, its copied files and its CI tags, so a
+    version never exists without the tags its CI resolver approved."""
     authorize(project, actor, "write")
     source = check_text(source if source is not None else "", "source", max_length=4000)
     tag_map = check_string_map(dict(tags or {}), "tags", value_max=5000)
@@ -138,16 +141,29 @@ def register_version(project: str, actor: Actor, model: RegisteredModel, *, sour
     origin = _origin(project, actor, parse_source(source), str(run_id) if run_id else None,
                      str(logged_model_id) if logged_model_id else None)
     owned = origin.run_id and tracking.version_of_run(origin.run_id) is not None
-    version = versions.create_version(
-        project, actor, model, version=semver, description=description, metadata=metadata,
-        run_id=None if owned else origin.run_id, source=source, logged_model_id=origin.logged_model_id,
-        parent_version_id=parent_id, copy_artifacts_from=(origin.run_id, origin.path) if owned else None)
-    if run_tags:
-        with write_transaction():
+    new_run_id = uuid.uuid4().hex if owned else None
+    # the files are copied before the transaction opens (no lock is held while they are), and
+    # deleted again if it does not commit
+    copies = artifacts.copy_objects(origin.run_id, origin.path, new_run_id) if owned else []
+
+    @unit_of_work
+    def create() -> ModelVersion:
+        version = versions.create_version(
+            project, actor, model, version=semver, description=description, metadata=metadata,
+            run_id=None if owned else origin.run_id, source=source, logged_model_id=origin.logged_model_id,
+            parent_version_id=parent_id, new_run_id=new_run_id, copied_artifacts=copies)
+        if run_tags:
             tracking.set_run_tags(version.run_id, run_tags)
-    return version
+        return version
+
+    try:
+        return create()
+    except BaseException:
+        artifacts.discard_copies(copies)
+        raise
 
 
+@unit_of_work
 def set_version_tag(project: str, actor: Actor, version: ModelVersion, key: t.Any, value: t.Any) -> None:
     authorize(project, actor, "write")
     if key in VERSION_TAGS:
@@ -163,11 +179,11 @@ def set_version_tag(project: str, actor: Actor, version: ModelVersion, key: t.An
         return
     if key in ci.CI_TAGS:
         tags = ci.resolve_ci_tags(project, check_string_map({key: value}, "tags"), tracking.tags_of(version.run_id))
-        with write_transaction():
-            tracking.set_run_tags(version.run_id, tags)
+        tracking.set_run_tags(version.run_id, tags)
     versions.set_version_tag(project, actor, version, key, value)
 
 
+@unit_of_work
 def delete_version_tag(project: str, actor: Actor, version: ModelVersion, key: t.Any) -> None:
     authorize(project, actor, "write")
     if key in VERSION_TAGS:

@@ -15,7 +15,7 @@ from ..errors import Invalid, NotFound
 from ..models import Experiment, Run, RunTag
 from . import ci, tracking
 from .access import authorize
-from .common import check_name, check_string_map, write_transaction
+from .common import check_name, check_string_map, lock_row, session, unit_of_work
 from .identity import Actor
 
 RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
@@ -47,6 +47,7 @@ def create_run(project: str, actor: Actor, experiment: Experiment, *, name: t.An
                                start_time=start_time, tags=tag_map)
 
 
+@unit_of_work
 def update_run(project: str, actor: Actor, run: Run, *, status: t.Any = None, end_time: t.Any = None,
                name: t.Any = None) -> Run:
     """Change a run's status, end time or name (what ``mlflow.end_run`` sends)."""
@@ -60,35 +61,37 @@ def update_run(project: str, actor: Actor, run: Run, *, status: t.Any = None, en
     if name:
         run.name = check_name(name, "run_name")
         tracking.set_run_tags(run.id, {"mlflow.runName": run.name})
-    with write_transaction():
-        tracking.touch_version(run.id)
+    tracking.touch_version(run.id)
     return run
 
 
+@unit_of_work
 def set_tags(project: str, actor: Actor, run: Run, tags: t.Mapping[str, t.Any]) -> dict[str, str]:
     """Set tags on a run; tags naming a CI job go through the host's ``ci_job_resolver``."""
     authorize(project, actor, "write")
     tag_map = check_string_map(dict(tags), "tags", value_max=8000)
     tag_map = ci.resolve_ci_tags(project, tag_map, tracking.tags_of(run.id))
-    with write_transaction():
-        tracking.set_run_tags(run.id, tag_map)
-        if "mlflow.runName" in tag_map:
-            run.name = check_name(tag_map["mlflow.runName"], "run_name")
-        tracking.touch_version(run.id)
+    lock_row(Run, run.id, f"Run with id={run.id} not found", shared=True)
+    tracking.set_run_tags(run.id, tag_map)
+    if "mlflow.runName" in tag_map:
+        run.name = check_name(tag_map["mlflow.runName"], "run_name")
+    tracking.touch_version(run.id)
     return tag_map
 
 
+@unit_of_work
 def delete_tag(project: str, actor: Actor, run: Run, key: t.Any) -> None:
     authorize(project, actor, "write")
     if not isinstance(key, str):
         raise Invalid("key must be a string", fields={"key": "Must be a string."})
-    with write_transaction() as s:
-        deleted = s.execute(sa.delete(RunTag).where(RunTag.run_id == run.id, RunTag.key == key))
-        if not deleted.rowcount:
-            raise NotFound(f"No tag with name: {key} in run with id {run.id}")
-        tracking.touch_version(run.id)
+    s = session()
+    deleted = s.execute(sa.delete(RunTag).where(RunTag.run_id == run.id, RunTag.key == key))
+    if not deleted.rowcount:
+        raise NotFound(f"No tag with name: {key} in run with id {run.id}")
+    tracking.touch_version(run.id)
 
 
+@unit_of_work
 def log_batch(project: str, actor: Actor, run: Run, *, metrics: t.Any = (), params: t.Any = None,
               tags: t.Any = None) -> None:
     """Metrics, parameters and tags at once; tags get the same CI job check as :func:`set_tags`."""
@@ -125,6 +128,7 @@ def dataset_uri(source: t.Any) -> str:
     return source
 
 
+@unit_of_work
 def log_inputs(project: str, actor: Actor, run: Run, datasets: t.Sequence[t.Mapping[str, t.Any]]) -> int:
     """Add the datasets a run used (MLflow's ``log_input``), each with the role its context names."""
     authorize(project, actor, "write")
@@ -135,8 +139,7 @@ def log_inputs(project: str, actor: Actor, run: Run, datasets: t.Sequence[t.Mapp
             "source_type": d.get("source_type") or "", "schema": d.get("schema") or "",
             "profile": d.get("profile") or "", "role": dataset_role(d.get("context")),
         }, f"datasets[{i}]"))
-    with write_transaction():
-        tracking.add_datasets(run.id, rows)
-        tracking.touch_version(run.id)
+    tracking.add_datasets(run.id, rows)
+    tracking.touch_version(run.id)
     return len(rows)
 

@@ -7,6 +7,7 @@ from ..config import config_value
 from ..errors import Invalid
 from ..state import current_state
 from ..models import ProjectSettings
+from .common import after_commit, lock_row, unit_of_work, upsert
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,6 +33,7 @@ def read_settings(project: str, actor) -> EffectiveSettings:
     return effective_settings(project)
 
 
+@unit_of_work
 def update_settings(project: str, actor, *, enabled: bool | None = None,
                     visibility: str | None = None) -> EffectiveSettings:
     """Change a project's settings; maintainers (``MODEL_REGISTRY_ADMIN_ROLE``) and above."""
@@ -42,17 +44,19 @@ def update_settings(project: str, actor, *, enabled: bool | None = None,
     if visibility is not None and visibility not in ("public", "private"):
         raise Invalid("visibility must be public or private", fields={"visibility": "Must be public or private."})
     session = current_state().db.session
-    row = session.get(ProjectSettings, project)
-    before = effective_settings(project)
-    if row is None:
-        row = ProjectSettings(project=project, enabled=before.enabled, visibility=before.visibility)
-        session.add(row)
+    defaults = effective_settings(project) if session.get(ProjectSettings, project) is None else None
+    if defaults is not None:
+        # the row is created once, even by concurrent first changes; then it is locked and changed
+        upsert(ProjectSettings, [{"project": project, "enabled": defaults.enabled,
+                                  "visibility": defaults.visibility}], keys=("project",))
+    lock_row(ProjectSettings, project, "project not found")
+    row = session.get(ProjectSettings, project, populate_existing=True)
     if enabled is not None:
         row.enabled = bool(enabled)
     if visibility is not None:
         row.visibility = visibility
     audit.record(project, actor, "settings.update", "project", project, project,
                  {"enabled": row.enabled, "visibility": row.visibility})
-    session.commit()
-    forget_cached_access()
+    session.flush()
+    after_commit(forget_cached_access)
     return EffectiveSettings(project, row.enabled, row.visibility)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ..errors import Invalid
 from ..models import AccessToken, utcnow
-from .common import row_id, session, write_transaction
+from .common import row_id, session, unit_of_work
 
 TOKEN_PREFIX = "mrt_"
 SCOPES = ("api", "read_api")
@@ -20,6 +20,7 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@unit_of_work
 def create_token(user_id: str, *, name: str = "", scope: str = "api",
                  expires_in_days: int | None = None) -> tuple[AccessToken, str]:
     """Create a token; the secret is returned once and never stored."""
@@ -31,8 +32,8 @@ def create_token(user_id: str, *, name: str = "", scope: str = "api",
     expires = utcnow() + dt.timedelta(days=expires_in_days) if expires_in_days else None
     token = AccessToken(user_id=str(user_id), name=name[:255], token_hash=hash_token(secret), scope=scope,
                         expires_at=expires)
-    with write_transaction() as s:
-        s.add(token)
+    s = session()
+    s.add(token)
     return token, secret
 
 
@@ -60,14 +61,15 @@ def list_tokens(user_id: str) -> list[AccessToken]:
                                   .order_by(AccessToken.id.desc())))
 
 
+@unit_of_work
 def revoke_token(user_id: str, token_id: int) -> bool:
     """Revoke one of the user's tokens; False when the user has no such active token."""
     number = row_id(token_id)
     if number is None:  # no token has it (and PostgreSQL refuses an id beyond its integer column)
         return False
-    with write_transaction() as s:
-        token = s.get(AccessToken, number)
-        if token is None or token.user_id != str(user_id) or token.revoked_at is not None:
-            return False
-        token.revoked_at = utcnow()
+    s = session()
+    token = s.get(AccessToken, number)
+    if token is None or token.user_id != str(user_id) or token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
     return True

@@ -7,13 +7,12 @@ import typing as t
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from ..errors import Invalid, NotFound
 from ..models import Experiment, ModelVersion, Run, RunDataset, RunMetric, RunParam, RunTag, utcnow
 from . import audit, batches
 from .access import authorize
-from .common import CONTROL_CHARS, check_name, check_string_map, session, storable_text, upsert, write_transaction
+from .common import CONTROL_CHARS, check_name, check_string_map, lock_row, session, storable_text, unit_of_work, upsert
 from .identity import Actor
 from .versions import MetricValue
 
@@ -25,21 +24,16 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+@unit_of_work
 def get_or_create_experiment(project: str, name: str) -> Experiment:
     s = session()
     stmt = sa.select(Experiment).where(Experiment.project == project, Experiment.name == name)
     exp = s.scalar(stmt)
     if exp is not None:
         return exp
-    try:
-        with write_transaction() as s:
-            exp = Experiment(project=project, name=name, tags={})
-            s.add(exp)
-    except IntegrityError:
-        exp = s.scalar(stmt)  # created concurrently
-        if exp is None:
-            raise
-    return exp
+    # one statement that leaves a concurrently created experiment of that name as it is
+    upsert(Experiment, [{"project": project, "name": name, "tags": {}}], keys=("project", "name"))
+    return s.scalar(stmt)
 
 
 def get_run(project: str, actor: Actor, run_id: t.Any) -> Run:
@@ -54,17 +48,19 @@ def version_of_run(run_id: str) -> ModelVersion | None:
     return session().scalar(sa.select(ModelVersion).where(ModelVersion.run_id == run_id))
 
 
+@unit_of_work
 def create_run(project: str, actor: Actor, experiment: Experiment, *, name: str = "",
                start_time: int | None = None, tags: t.Mapping[str, str] | None = None) -> Run:
     authorize(project, actor, "write")
     run = Run(id=uuid.uuid4().hex, project=project, experiment_id=experiment.id,
               name=check_name(name or "", "run_name", required=False) or f"run-{uuid.uuid4().hex[:8]}",
               status="RUNNING", start_time=start_time or now_ms(), user_id=actor.user_id)
-    with write_transaction() as s:
-        s.add(run)
-        s.flush()
-        for key, value in check_string_map(dict(tags or {}), "tags").items():
-            s.add(RunTag(run_id=run.id, key=key, value=value))
+    tag_map = check_string_map(dict(tags or {}), "tags")
+    s = session()
+    s.add(run)
+    s.flush()
+    s.add_all(RunTag(run_id=run.id, key=key, value=value) for key, value in tag_map.items())
+    s.flush()
     return run
 
 
@@ -144,37 +140,42 @@ def set_run_tags(run_id: str, tags: t.Mapping[str, str]) -> None:
            update=("value",))
 
 
+@unit_of_work
 def log_metrics(project: str, actor: Actor, run: Run, metrics: t.Any) -> int:
     authorize(project, actor, "write")
     rows = check_metrics(metrics)
-    with write_transaction():
-        add_metrics(run.id, rows)
-        touch_version(run.id)
+    lock_row(Run, run.id, f"Run with id={run.id} not found", shared=True)
+    add_metrics(run.id, rows)
+    touch_version(run.id)
     return len(rows)
 
 
+@unit_of_work
 def log_params(project: str, actor: Actor, run: Run, params: t.Any, *, replace: bool = False) -> dict[str, str]:
+    """Add parameters, or with ``replace`` make them exactly ``params``: the run's row is locked
+    then, so concurrent replacements queue up and the last one's body is what stays, whole."""
     authorize(project, actor, "write")
     param_map = check_string_map(params, "params", value_max=6000)
-    with write_transaction():
-        add_params(run.id, param_map, replace=replace)
-        touch_version(run.id)
-        if replace:
-            audit.record(project, actor, "run.params", "run", run.id, run.name, {"keys": sorted(param_map)})
+    lock_row(Run, run.id, f"Run with id={run.id} not found", shared=not replace)
+    add_params(run.id, param_map, replace=replace)
+    touch_version(run.id)
+    if replace:
+        audit.record(project, actor, "run.params", "run", run.id, run.name, {"keys": sorted(param_map)})
     return param_map
 
 
+@unit_of_work
 def log_batch(project: str, actor: Actor, run: Run, *, metrics: t.Any = (), params: t.Any = None,
               tags: t.Any = None) -> None:
     authorize(project, actor, "write")
     rows = check_metrics(list(metrics or []))
     param_map = check_string_map(params or {}, "params", value_max=6000)
     tag_map = check_string_map(tags or {}, "tags", value_max=8000)
-    with write_transaction():
-        add_params(run.id, param_map, replace=False)
-        add_metrics(run.id, rows)
-        set_run_tags(run.id, tag_map)
-        touch_version(run.id)
+    lock_row(Run, run.id, f"Run with id={run.id} not found", shared=True)
+    add_params(run.id, param_map, replace=False)
+    add_metrics(run.id, rows)
+    set_run_tags(run.id, tag_map)
+    touch_version(run.id)
 
 
 def metric_history(project: str, actor: Actor, run: Run, key: str | None = None, *, offset: int = 0,
@@ -231,16 +232,19 @@ def add_datasets(run_id: str, datasets: t.Sequence[dict[str, str]]) -> None:
            keys=("run_id", "name", "digest", "role"))
 
 
+@unit_of_work
 def replace_datasets(project: str, actor: Actor, run: Run, datasets: t.Any) -> list[RunDataset]:
     authorize(project, actor, "write")
     if not isinstance(datasets, list):
         raise Invalid("datasets must be a list", fields={"datasets": "Must be a list."})
     rows = [check_dataset(d, f"datasets[{i}]") for i, d in enumerate(datasets)]
-    with write_transaction() as s:
-        s.execute(sa.delete(RunDataset).where(RunDataset.run_id == run.id))
-        s.flush()
-        add_datasets(run.id, rows)
-        touch_version(run.id)
+    s = session()
+    # the run's row is locked: concurrent replacements queue up, the last one's list stays whole
+    lock_row(Run, run.id, f"Run with id={run.id} not found")
+    s.execute(sa.delete(RunDataset).where(RunDataset.run_id == run.id))
+    s.flush()
+    add_datasets(run.id, rows)
+    touch_version(run.id)
     return datasets_of([run.id]).get(run.id, [])
 
 

@@ -6,7 +6,6 @@ import typing as t
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from ..config import config_value
 from ..errors import AlreadyExists, Invalid, NotFound
@@ -16,8 +15,8 @@ from ..versioning import ParsedVersion, next_major, parse_version
 from . import audit, batches
 from .access import authorize
 from .artifacts import delete_rows_returning_keys
-from .common import (Page, check_string_map, check_text, clamp_page, is_unique_violation, like_pattern, row_id,
-                     session, upsert, write_transaction)
+from .common import (Page, after_commit, check_string_map, check_text, clamp_page, like_pattern, lock_row, row_id,
+                     session, unit_of_work, upsert)
 from .identity import Actor
 
 VERSION_TAG = "model_registry.version"
@@ -161,15 +160,19 @@ def _default_experiment_id(project: str) -> int:
     return get_or_create_experiment(project, "Default").id
 
 
+@unit_of_work
 def create_version(project: str, actor: Actor, model: RegisteredModel, *, version: t.Any = None,
                    description: t.Any = "", metadata: t.Mapping[str, t.Any] | None = None,
                    params: t.Mapping[str, t.Any] | None = None, metrics: t.Sequence[t.Mapping] | None = None,
                    run_id: str | None = None, source: str = "", logged_model_id: str | None = None,
-                   parent_version_id: t.Any = None, copy_artifacts_from: tuple[str, str] | None = None,
+                   parent_version_id: t.Any = None, new_run_id: str | None = None,
+                   copied_artifacts: t.Sequence[Artifact] = (),
                    datasets: t.Sequence[t.Any] | None = None) -> ModelVersion:
     """Create a version with its run, metrics, parameters, metadata and datasets in one transaction. ``run_id`` links an existing run of the project (the run's
-    metrics, parameters and files become the version's) unless another version already owns it.
-    Two concurrent creations of the same version: one succeeds, the other gets AlreadyExists."""
+    metrics, parameters and files become the version's) unless another version already owns it;
+    ``new_run_id`` names the run created for the version, and ``copied_artifacts`` are files
+    copied for it beforehand (``artifacts.copy_objects``), recorded in the same transaction. Two concurrent creations of the same version: one succeeds, the other gets
+    AlreadyExists; concurrent creations without a version all succeed, with distinct numbers."""
     from . import tracking
 
     authorize(project, actor, "write")
@@ -186,6 +189,9 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
     dataset_rows = [tracking.check_dataset(d, f"datasets[{i}]") for i, d in enumerate(datasets or [])]
     parent_id = _check_parent(model, parent_version_id)
     s = session()
+    # the model's row is locked until the commit: creations of versions of one model queue up
+    # here, so the number and the next major below are chosen after the previous one committed
+    lock_row(RegisteredModel, model.id, "model not found")
     existing_run = None
     if run_id:
         existing_run = s.get(Run, str(run_id))
@@ -194,68 +200,42 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
         if s.scalar(sa.select(ModelVersion.id).where(ModelVersion.run_id == existing_run.id)):
             existing_run = None  # owned by another version: this version gets a run of its own
     experiment_id = existing_run.experiment_id if existing_run else _default_experiment_id(project)
-    last_error: Exception | None = None
-    for _attempt in range(8):
-        chosen = parsed
-        if chosen is None:
-            top = highest_version(model.id)
-            chosen = parse_version(next_major(_parsed(top) if top else None))
-            if _taken(model, chosen) is not None:
-                s.rollback()  # a concurrent creation took it: look again with a fresh snapshot
-                continue
-        else:
-            _raise_if_taken(model, chosen)
-        number = (s.scalar(sa.select(sa.func.max(ModelVersion.number)).where(ModelVersion.model_id == model.id)) or 0) + 1
-        run = existing_run or Run(id=uuid.uuid4().hex, project=project, experiment_id=experiment_id,
-                                  name=f"{model.name}-{chosen.text}"[:255], status="FINISHED",
-                                  start_time=int(utcnow().timestamp() * 1000), user_id=actor.user_id)
-        mv = ModelVersion(
-            model_id=model.id, number=number, version=chosen.text, semver_major=chosen.major,
-            semver_minor=chosen.minor, semver_patch=chosen.patch, semver_prerelease=chosen.prerelease,
-            semver_key=chosen.key, description=description, run_id=run.id, source=source or "",
-            logged_model_id=logged_model_id, parent_version_id=parent_id,
-            created_by_id=actor.user_id, created_by_name=actor.name,
-        )
-        try:
-            with write_transaction() as s:
-                if existing_run is None:
-                    s.add(run)
-                    s.flush()
-                s.add(mv)
-                s.flush()
-                s.add_all(VersionTag(version_id=mv.id, key=k, value=v) for k, v in meta.items())
-                tracking.add_params(run.id, param_map, replace=False)
-                tracking.add_metrics(run.id, metric_rows)
-                if dataset_rows:
-                    tracking.add_datasets(run.id, dataset_rows)
-                s.execute(sa.update(RegisteredModel).where(RegisteredModel.id == model.id)
-                          .values(updated_at=utcnow()))
-                audit.record(project, actor, "version.create", "version", mv.id,
-                             f"{model.name}/{chosen.text}", {"number": number})
-        except IntegrityError as exc:
-            last_error = exc
-            if not is_unique_violation(exc):
-                raise Invalid("the version could not be saved", fields={"version": str(exc.orig)[:200]}) from None
-            existing_run = s.get(Run, str(run_id)) if run_id else None
-            if existing_run is not None and s.scalar(sa.select(ModelVersion.id).where(ModelVersion.run_id == existing_run.id)):
-                existing_run = None
-            continue  # a concurrent creation took the version or the number: look again
-        if copy_artifacts_from:
-            _copy_files_or_undo(project, actor, mv, *copy_artifacts_from)
-        return mv
-    raise AlreadyExists("the version could not be created because of concurrent changes; try again") from last_error
+    chosen = parsed
+    if chosen is None:
+        top = highest_version(model.id)
+        chosen = parse_version(next_major(_parsed(top) if top else None))
+    _raise_if_taken(model, chosen)
+    number = (s.scalar(sa.select(sa.func.max(ModelVersion.number)).where(ModelVersion.model_id == model.id)) or 0) + 1
+    run = existing_run or Run(id=new_run_id or uuid.uuid4().hex, project=project, experiment_id=experiment_id,
+                              name=f"{model.name}-{chosen.text}"[:255], status="FINISHED",
+                              start_time=int(utcnow().timestamp() * 1000), user_id=actor.user_id)
+    mv = ModelVersion(
+        model_id=model.id, number=number, version=chosen.text, semver_major=chosen.major,
+        semver_minor=chosen.minor, semver_patch=chosen.patch, semver_prerelease=chosen.prerelease,
+        semver_key=chosen.key, description=description, run_id=run.id, source=source or "",
+        logged_model_id=logged_model_id, parent_version_id=parent_id,
+        created_by_id=actor.user_id, created_by_name=actor.name,
+    )
+    if existing_run is None:
+        s.add(run)
+        s.flush()
+    s.add(mv)
+    s.flush()
+    s.add_all(VersionTag(version_id=mv.id, key=k, value=v) for k, v in meta.items())
+    tracking.add_params(run.id, param_map, replace=False)
+    tracking.add_metrics(run.id, metric_rows)
+    if dataset_rows:
+        tracking.add_datasets(run.id, dataset_rows)
+    s.execute(sa.update(RegisteredModel).where(RegisteredModel.id == model.id)
+              .values(updated_at=utcnow()))
+    audit.record(project, actor, "version.create", "version", mv.id,
+                 f"{model.name}/{chosen.text}", {"number": number})
+    if copied_artifacts:
+        from .artifacts import record_copies
 
-
-def _copy_files_or_undo(project: str, actor: Actor, mv: ModelVersion, source_run_id: str, prefix: str) -> None:
-    """Copy the new version's files from another run; if that fails, the version goes again, so
-    a client that tries again does not leave a version without its files behind."""
-    from .artifacts import copy_run_artifacts
-
-    try:
-        copy_run_artifacts(source_run_id, prefix, mv.run_id)
-    except BaseException:
-        delete_version(project, actor, mv)
-        raise
+        record_copies(copied_artifacts)
+    s.flush()
+    return mv
 
 
 def _taken(model: RegisteredModel, parsed: ParsedVersion) -> str | None:
@@ -288,67 +268,78 @@ def _check_parent(model: RegisteredModel, parent_version_id: t.Any) -> int | Non
     return pid
 
 
+@unit_of_work
 def update_version(project: str, actor: Actor, version: ModelVersion, *, description: t.Any = None,
                    stage: t.Any = None, archive_existing: bool = False, parent_version_id: t.Any = ...,
                    ) -> ModelVersion:
+    """Change a version's description, stage or parent: every input is checked before anything
+    changes, and the changes are written in the operation's transaction."""
     authorize(project, actor, "write")
     changes: dict[str, t.Any] = {}
     if description is not None:
-        version.description = check_text(description, "description")
-        changes["description"] = True
+        changes["description"] = check_text(description, "description")
     if stage is not None:
         if stage not in STAGES:
             matches = [st for st in STAGES if st.lower() == str(stage).lower()]
             if not matches:
                 raise Invalid(f"Invalid Model Version stage: {stage}", fields={"stage": f"Must be one of {', '.join(STAGES)}."})
             stage = matches[0]
-        version.stage = stage
         changes["stage"] = stage
-        if archive_existing and stage in ("Staging", "Production"):
-            session().execute(sa.update(ModelVersion).where(
-                ModelVersion.model_id == version.model_id, ModelVersion.id != version.id,
-                ModelVersion.stage == stage).values(stage="Archived", updated_at=utcnow()))
     if parent_version_id is not ...:
         pid = _check_parent(version.model, parent_version_id)
         if pid == version.id:
             raise Invalid("a version cannot derive from itself", fields={"parent_version_id": "Must be another version."})
-        version.parent_version_id = pid
         changes["parent_version_id"] = pid
+    lock_row(ModelVersion, version.id, "model version not found")
+    if stage is not None and archive_existing and stage in ("Staging", "Production"):
+        session().execute(sa.update(ModelVersion).where(
+            ModelVersion.model_id == version.model_id, ModelVersion.id != version.id,
+            ModelVersion.stage == stage).values(stage="Archived", updated_at=utcnow()))
+    for field, value in changes.items():
+        setattr(version, field, value)
     version.updated_at = utcnow()
-    with write_transaction():
-        audit.record(project, actor, "version.update", "version", version.id,
-                     f"{version.model.name}/{version.version}", changes)
+    audit.record(project, actor, "version.update", "version", version.id,
+                 f"{version.model.name}/{version.version}",
+                 {k: (True if k == "description" else v) for k, v in changes.items()})
+    session().flush()
     return version
 
 
+@unit_of_work
 def replace_metadata(project: str, actor: Actor, version: ModelVersion, metadata: t.Any) -> dict[str, str]:
-    """Make the version's metadata exactly ``metadata``."""
+    """Make the version's metadata exactly ``metadata``. The version's row is locked first, so
+    concurrent replacements queue up and the last one's body is what stays, whole."""
     authorize(project, actor, "write")
     meta = check_string_map(metadata, "metadata")
-    with write_transaction() as s:
-        s.execute(sa.delete(VersionTag).where(VersionTag.version_id == version.id))
-        s.add_all(VersionTag(version_id=version.id, key=k, value=v) for k, v in meta.items())
-        version.updated_at = utcnow()
-        audit.record(project, actor, "version.metadata", "version", version.id,
-                     f"{version.model.name}/{version.version}", {"keys": sorted(meta)})
+    s = session()
+    lock_row(ModelVersion, version.id, "model version not found")
+    s.execute(sa.delete(VersionTag).where(VersionTag.version_id == version.id))
+    s.add_all(VersionTag(version_id=version.id, key=k, value=v) for k, v in meta.items())
+    version.updated_at = utcnow()
+    audit.record(project, actor, "version.metadata", "version", version.id,
+                 f"{version.model.name}/{version.version}", {"keys": sorted(meta)})
+    s.flush()
     return meta
 
 
+@unit_of_work
 def set_version_tag(project: str, actor: Actor, version: ModelVersion, key: t.Any, value: t.Any) -> None:
     authorize(project, actor, "write")
     key, value = next(iter(check_string_map({key: value} if isinstance(key, str) else {None: value}, "tags").items()))
+    lock_row(ModelVersion, version.id, "model version not found")
     version.updated_at = utcnow()
-    with write_transaction():
-        upsert(VersionTag, [{"version_id": version.id, "key": key, "value": value}], keys=("version_id", "key"),
-               update=("value",))
-        audit.record(project, actor, "version.tag.set", "version", version.id,
-                     f"{version.model.name}/{version.version}", {key: value})
+    upsert(VersionTag, [{"version_id": version.id, "key": key, "value": value}], keys=("version_id", "key"),
+           update=("value",))
+    audit.record(project, actor, "version.tag.set", "version", version.id,
+                 f"{version.model.name}/{version.version}", {key: value})
+    session().flush()
 
 
+@unit_of_work
 def delete_version_tag(project: str, actor: Actor, version: ModelVersion, key: str) -> None:
     authorize(project, actor, "write")
-    with write_transaction() as s:
-        s.execute(sa.delete(VersionTag).where(VersionTag.version_id == version.id, VersionTag.key == key))
+    lock_row(ModelVersion, version.id, "model version not found")
+    session().execute(sa.delete(VersionTag).where(VersionTag.version_id == version.id, VersionTag.key == key))
 
 
 def purge_versions(version_ids: t.Sequence[int]) -> list[str]:
@@ -357,10 +348,12 @@ def purge_versions(version_ids: t.Sequence[int]) -> list[str]:
     if not version_ids:
         return []
     s = session()
-    run_ids = list(s.scalars(sa.select(ModelVersion.run_id).where(ModelVersion.id.in_(version_ids))))
-    # Lock the runs first, in one order: an upload to one of them locks its run (shared) before
-    # anything else, so the two queue instead of deadlocking, and the artifact rows read below
-    # include every upload committed before the lock was granted.
+    # Lock the versions, then their runs, in one order: a write racing the delete either commits
+    # before it (and goes with the rest) or waits and finds them gone (NotFound). An upload locks
+    # its run (shared) before anything else, so the two queue instead of deadlocking, and the
+    # artifact rows read below include every upload committed before the lock was granted.
+    run_ids = list(s.scalars(sa.select(ModelVersion.run_id).where(ModelVersion.id.in_(version_ids))
+                             .order_by(ModelVersion.id).with_for_update()))
     s.execute(sa.select(Run.id).where(Run.id.in_(run_ids)).order_by(Run.id).with_for_update())
     keys = delete_rows_returning_keys(Artifact.run_id.in_(run_ids))
     s.execute(sa.update(ModelVersion).where(ModelVersion.parent_version_id.in_(version_ids))
@@ -374,14 +367,16 @@ def purge_versions(version_ids: t.Sequence[int]) -> list[str]:
     return keys
 
 
+@unit_of_work
 def delete_version(project: str, actor: Actor, version: ModelVersion) -> None:
-    """Delete the version, its run, metrics, parameters and every stored file."""
+    """Delete the version, its run, metrics, parameters and every stored file (once committed)."""
     from .artifacts import delete_stored_objects
 
     authorize(project, actor, "write")
     model_id, label, vid = version.model_id, f"{version.model.name}/{version.version}", version.id
-    with write_transaction() as s:
-        keys = purge_versions([vid])
-        s.execute(sa.update(RegisteredModel).where(RegisteredModel.id == model_id).values(updated_at=utcnow()))
-        audit.record(project, actor, "version.delete", "version", vid, label, {"files": len(keys)})
-    delete_stored_objects(keys)
+    s = session()
+    lock_row(RegisteredModel, model_id, "model not found")
+    keys = purge_versions([vid])
+    s.execute(sa.update(RegisteredModel).where(RegisteredModel.id == model_id).values(updated_at=utcnow()))
+    audit.record(project, actor, "version.delete", "version", vid, label, {"files": len(keys)})
+    after_commit(lambda: delete_stored_objects(keys))

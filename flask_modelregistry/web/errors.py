@@ -2,7 +2,7 @@
 403 page for readers who try to write. Handlers are the blueprint's own, never app-wide."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -43,7 +43,11 @@ def register(bp: Blueprint) -> None:
 
     @bp.errorhandler(RegistryError)
     def registry_error(exc: RegistryError):
-        return error_page(exc.status, exc.message[:1].upper() + exc.message[1:])
+        response = error_page(exc.status, exc.message[:1].upper() + exc.message[1:])
+        if getattr(exc, "retry_after", None):
+            response = make_response(response)
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @bp.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError):
