@@ -40,9 +40,9 @@ def comparison_json(c: compare_service.Comparison) -> dict[str, t.Any]:
         v = col.version
         versions.append({
             "id": v.id, "version": v.version, "number": v.number, "is_prerelease": col.is_prerelease,
-            "description": v.description, "created_at": v.created_at, "created_by": v.created_by_name,
-            "stage": v.stage, "run_id": v.run_id, "package_name": f"{c.model.name}/{v.version}",
-            "artifact_count": col.details.artifact_count, "aliases": col.aliases,
+            "description": v.description, "created_at": v.created_at, "created_by": v.created_by,
+            "stage": v.stage, "run_id": v.run_id, "package_name": v.package_name,
+            "artifact_count": v.artifact_count, "aliases": col.aliases,
             "parent": dataclasses.asdict(col.parent) if col.parent else None,
             "ci_job": col.ci_job, "datasets": col.datasets,
         })

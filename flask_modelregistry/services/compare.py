@@ -19,12 +19,11 @@ from ..errors import Invalid
 from ..models import ModelVersion, RegisteredModel, RunDataset, utcnow
 from . import audit
 from .access import authorize
-from .aliases import aliases_by_version
-from .ci import ci_job
 from .common import check_name, lock_row, row_id, session, unit_of_work
 from .identity import Actor
-from .tracking import DATASET_ROLES, datasets_of
-from .versions import MetricValue, VersionDetails, details
+from .read_models import DatasetView, VersionView, version_views
+from .tracking import DATASET_ROLES
+from .versions import MetricValue
 
 MAX_COMPARED = 10
 GOALS = ("max", "min")
@@ -59,19 +58,22 @@ class DatasetRef:
 class ComparedVersion:
     """One column of a comparison."""
 
-    version: ModelVersion
-    details: VersionDetails
+    #: the version as every door shows it: metrics, params, metadata, files count, CI job...
+    version: VersionView
     parent: ParentRef | None
     datasets: list[DatasetRef]
-    aliases: list[str]
 
     @property
     def is_prerelease(self) -> bool:
-        return self.version.semver_prerelease is not None
+        return self.version.is_prerelease
+
+    @property
+    def aliases(self) -> list[str]:
+        return list(self.version.aliases)
 
     @property
     def ci_job(self) -> dict[str, t.Any] | None:
-        return ci_job(self.details.run_tags)
+        return self.version.ci_job
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,7 +214,7 @@ def _parents(versions: t.Sequence[ModelVersion]) -> dict[int, ParentRef]:
     return {row.id: ParentRef(row.id, row.version, row.model_id, row.name) for row in rows}
 
 
-def dataset_ref(d: RunDataset) -> DatasetRef:
+def dataset_ref(d: RunDataset | DatasetView) -> DatasetRef:
     return DatasetRef(role=d.role, name=d.name, uri=d.uri, digest=d.digest, source_type=d.source_type)
 
 
@@ -221,21 +223,16 @@ def compare_versions(project: str, actor: Actor, model: RegisteredModel, version
     authorize(project, actor, "read")
     refs = parse_version_refs(versions)
     rows = _load_versions(model, refs)
-    infos = details(rows)
-    datasets = datasets_of([v.run_id for v in rows])
     parents = _parents(rows)
-    aliases = aliases_by_version([v.id for v in rows])
-    columns = [ComparedVersion(version=d.version, details=d,
-                               parent=parents.get(d.version.parent_version_id or -1),
-                               datasets=[dataset_ref(x) for x in datasets.get(d.version.run_id, [])],
-                               aliases=aliases.get(d.version.id, []))
-               for d in infos]
+    columns = [ComparedVersion(version=v, parent=parents.get(v.parent_version_id or -1),
+                               datasets=[dataset_ref(x) for x in v.datasets])
+               for v in version_views(model, rows)]
     goals = dict(model.metric_goals or {})
     return Comparison(
         model=model, versions=columns,
         metrics=metric_rows(columns, goals),
-        params=value_rows([c.details.params for c in columns]),
-        metadata=value_rows([c.details.metadata for c in columns]),
+        params=value_rows([c.version.params for c in columns]),
+        metadata=value_rows([c.version.metadata for c in columns]),
         datasets=dataset_rows(columns),
         lineage_changes=lineage_changes(columns),
     )
@@ -250,7 +247,7 @@ def best_of(values: t.Sequence[float | None], goal: str | None) -> float | None:
 
 
 def metric_rows(columns: t.Sequence[ComparedVersion], goals: t.Mapping[str, str]) -> list[MetricRow]:
-    by_version: list[dict[str, MetricValue]] = [{m.key: m for m in c.details.metrics} for c in columns]
+    by_version: list[dict[str, MetricValue]] = [{m.key: m for m in c.version.metrics} for c in columns]
     keys = sorted({k for metrics in by_version for k in metrics})
     rows = []
     for key in keys:

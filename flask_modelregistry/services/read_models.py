@@ -69,6 +69,7 @@ class VersionView:
     run_id: str
     source: str | None
     parent_version_id: int | None
+    is_prerelease: bool
     aliases: tuple[str, ...]
     #: the latest value of each metric, by key (NaN stays NaN: each door writes it its own way)
     metrics: tuple[MetricValue, ...]
@@ -112,10 +113,10 @@ def model_view(model: RegisteredModel) -> ModelView:
 
 def version_views(model: RegisteredModel, versions: t.Sequence[ModelVersion]) -> list[VersionView]:
     """Views of versions of ``model``: seven queries, whatever their number."""
-    return _version_views(model, version_service.details(versions))
+    return views_of_details(model, version_service.details(versions))
 
 
-def _version_views(model: RegisteredModel, details: t.Sequence[VersionDetails]) -> list[VersionView]:
+def views_of_details(model: RegisteredModel, details: t.Sequence[VersionDetails]) -> list[VersionView]:
     """Views from the versions' details (five queries): two queries more."""
     if not details:
         return []
@@ -129,7 +130,7 @@ def _version_views(model: RegisteredModel, details: t.Sequence[VersionDetails]) 
             id=v.id, model_id=v.model_id, model_name=model.name, number=v.number, version=v.version,
             description=v.description, created_at=v.created_at, updated_at=v.updated_at,
             created_by=v.created_by_name, stage=v.stage, run_id=v.run_id, source=v.source,
-            parent_version_id=v.parent_version_id, aliases=tuple(alias_rows.get(v.id, [])),
+            parent_version_id=v.parent_version_id, is_prerelease=v.semver_prerelease is not None, aliases=tuple(alias_rows.get(v.id, [])),
             metrics=tuple(d.metrics), params=d.params, metadata=d.metadata, run_tags=d.run_tags,
             artifact_count=d.artifact_count, ci_job=ci_job(d.run_tags),
             datasets=tuple(DatasetView(name=x.name, uri=x.uri, digest=x.digest, role=x.role,
@@ -152,5 +153,5 @@ def list_models(project: str, actor: Actor, **query: t.Any) -> Page[ModelView]:
 def list_versions(project: str, actor: Actor, model: RegisteredModel, **query: t.Any) -> Page[VersionView]:
     """A page of a model's versions as views."""
     page = version_service.list_versions(project, actor, model, **query)
-    items = _version_views(model, page.items)
+    items = views_of_details(model, page.items)
     return Page(items=items, page=page.page, per_page=page.per_page, total=page.total)
