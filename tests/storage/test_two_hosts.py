@@ -1,5 +1,5 @@
 """Two hosts on one PostgreSQL database and one GCS bucket: two gunicorn masters (127.0.0.2 and
-127.0.0.3, two workers each, every worker with its sweeper running every half second and a grace
+127.0.0.3, two workers each, every worker with its sweeper running every second and a grace
 period of two seconds), uploads, slow uploads, deletes of files, versions and models on both at
 once. Nothing is lost (every file answered 201 and not deleted is downloadable from both hosts
 with its sha256), nothing is left (``storage check`` is clean, the planted leftovers are gone)."""
@@ -79,7 +79,7 @@ def test_two_hosts_on_one_database_and_bucket_lose_nothing_and_leave_nothing(dat
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", emulator)
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test-project")
     storage = f"gs://shared/registry-{uuid.uuid4().hex[:6]}"
-    env = portal_env(database, storage, MODEL_REGISTRY_SWEEP_INTERVAL="0.5",
+    env = portal_env(database, storage, MODEL_REGISTRY_SWEEP_INTERVAL="1",
                      MODEL_REGISTRY_STORAGE_GRACE_PERIOD=str(GRACE),
                      MODEL_REGISTRY_GCS_CHUNK_SIZE=str(1024 * 1024))
     headers = add_writer(env)
