@@ -5,7 +5,8 @@ import typing as t
 
 from marshmallow import EXCLUDE, Schema, fields
 
-from ..models import Artifact
+if t.TYPE_CHECKING:
+    from ..models import Artifact
 
 
 class ArtifactSchema(Schema):

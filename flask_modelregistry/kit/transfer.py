@@ -12,12 +12,14 @@ from flask import Response, redirect, request
 
 from ..config import config_value
 from ..errors import TooLarge
-from ..models import Artifact
 from ..paths import content_disposition
 from ..services import artifacts as artifact_service
 from ..services import multipart
 from ..services.identity import Actor
 from ..state import current_state
+
+if t.TYPE_CHECKING:
+    from ..models import Artifact
 
 
 def upload_from_request(project: str, actor: Actor, run_id: str, path: str, *, overwrite: bool = False) -> Artifact:

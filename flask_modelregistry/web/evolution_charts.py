@@ -10,10 +10,12 @@ from markupsafe import Markup
 
 from ..charts import Point, Series, format_number, line_chart
 from ..errors import Invalid
-from ..models import RegisteredModel
 from ..services import evolution as evolution_service
 from ..services.identity import Actor
 from .context import full_datetime
+
+if t.TYPE_CHECKING:
+    from ..models import RegisteredModel
 
 #: metrics charted when the user has not chosen any
 DEFAULT_CHARTS = 8

@@ -4,7 +4,8 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ..models import Artifact
+if t.TYPE_CHECKING:
+    from ..models import Artifact
 
 
 @dataclasses.dataclass(frozen=True)
