@@ -53,26 +53,26 @@ def _locate(project: str, version_id: int | None, model_name: str | None, versio
 
 def list_files(project: str, version_id: int | None = None, model_name: str | None = None,
                version: str | None = None):
-    model, mv = _locate(project, version_id, model_name, version)
-    items = artifact_service.list_artifacts(project, request_actor(), mv.run_id)
-    return jsonify({"package_name": package_service.package_name(model, mv), "model_id": model.id,
-                    "model_name": model.name, "version_id": mv.id, "version": mv.version,
+    pkg = _locate(project, version_id, model_name, version)
+    items = artifact_service.list_artifacts(project, request_actor(), pkg.run_id)
+    return jsonify({"package_name": pkg.package_name, "model_id": pkg.model_id,
+                    "model_name": pkg.model_name, "version_id": pkg.version_id, "version": pkg.version,
                     "items": [artifact_json(a) for a in items], "total": len(items)})
 
 
 def put_file(project: str, path: str, version_id: int | None = None, model_name: str | None = None,
              version: str | None = None):
     """The body is the file. The same path again: 409, unless ``?overwrite=true`` (atomic replace)."""
-    _model, mv = _locate(project, version_id, model_name, version)
+    pkg = _locate(project, version_id, model_name, version)
     overwrite = request.args.get("overwrite", "").lower() in _TRUE
-    artifact = transfer.upload_from_request(project, request_actor(), mv.run_id, path, overwrite=overwrite)
+    artifact = transfer.upload_from_request(project, request_actor(), pkg.run_id, path, overwrite=overwrite)
     return jsonify(artifact_json(artifact)), 201
 
 
 def get_file(project: str, path: str, version_id: int | None = None, model_name: str | None = None,
              version: str | None = None):
-    _model, mv = _locate(project, version_id, model_name, version)
-    artifact = artifact_service.get_artifact(project, request_actor(), mv.run_id, path)
+    pkg = _locate(project, version_id, model_name, version)
+    artifact = artifact_service.get_artifact(project, request_actor(), pkg.run_id, path)
     return transfer.download_response(artifact)
 
 
@@ -80,7 +80,7 @@ def create_upload(project: str, version_id: int):
     """Start a multipart upload: ``{"path", "size", "part_size", "overwrite"}`` answers the upload
     id and the URL of each part, to send in parallel (the part size must be at least 5 MiB, as on
     S3 and GCS, except for a file of one part)."""
-    _model, mv = _locate(project, version_id, None, None)
+    pkg = _locate(project, version_id, None, None)
     body = request_json() or {}
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
@@ -92,7 +92,7 @@ def create_upload(project: str, version_id: int):
     if parts > 1 and part_size < MIN_PART_SIZE:
         raise Invalid(f"part_size must be at least {MIN_PART_SIZE} bytes",
                       fields={"part_size": f"Must be at least {MIN_PART_SIZE} bytes."})
-    created = multipart.create_upload(project, request_actor(), mv.run_id, body.get("path"), parts=parts,
+    created = multipart.create_upload(project, request_actor(), pkg.run_id, body.get("path"), parts=parts,
                                       size=size, overwrite=body.get("overwrite") is True)
     return jsonify({"upload_id": created.upload_id, "part_size": part_size, "parts": [
         {"part_number": n, "url": url_for(".upload_part", project=project, number=n,
@@ -109,12 +109,12 @@ def upload_part(project: str, number: int):
 def finish_upload(project: str, version_id: int, action: str):
     """``complete`` with ``{"upload_id", "parts": [{"part_number", "etag"}]}`` (201, the file), or
     ``abort`` with ``{"upload_id"}`` (204)."""
-    _model, mv = _locate(project, version_id, None, None)
+    pkg = _locate(project, version_id, None, None)
     body = request_json() or {}
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
     upload = multipart.read_upload(body.get("upload_id"), project)
-    if upload.run_id != mv.run_id:
+    if upload.run_id != pkg.run_id:
         raise NotFound("no such multipart upload")
     if action == "abort":
         multipart.abort_upload(project, request_actor(), body.get("upload_id"))
@@ -127,9 +127,9 @@ def open_direct_upload(project: str, version_id: int):
     """On GCS: ``{"path", "size", "content_type", "overwrite"}`` opens a resumable upload session
     for the file, straight to the bucket (with the request's ``Origin`` for CORS); answers
     ``{"upload", "session_url"}``. Send the bytes there, then ``.../direct-uploads/complete``."""
-    _model, mv = _locate(project, version_id, None, None)
+    pkg = _locate(project, version_id, None, None)
     body = _json_object()
-    opened = direct_uploads.open_upload(project, request_actor(), mv.run_id, body.get("path"), size=body.get("size"),
+    opened = direct_uploads.open_upload(project, request_actor(), pkg.run_id, body.get("path"), size=body.get("size"),
                                         content_type=body.get("content_type"), origin=request.headers.get("Origin"),
                                         overwrite=body.get("overwrite") is True)
     return jsonify({"upload": opened.token, "session_url": opened.session_url, "path": opened.upload.path}), 201
@@ -138,9 +138,9 @@ def open_direct_upload(project: str, version_id: int):
 def finish_direct_upload(project: str, version_id: int, action: str):
     """``complete`` with ``{"upload", "sha256", "crc32c"}`` (201, the file, once the bucket's
     object has the size and CRC32C sent), or ``cancel`` with ``{"upload"}`` (204)."""
-    _model, mv = _locate(project, version_id, None, None)
+    pkg = _locate(project, version_id, None, None)
     body = _json_object()
-    if direct_uploads.read_upload(body.get("upload"), project).run_id != mv.run_id:
+    if direct_uploads.read_upload(body.get("upload"), project).run_id != pkg.run_id:
         raise NotFound("no such upload")
     if action == "cancel":
         direct_uploads.cancel_upload(project, request_actor(), body.get("upload"))
