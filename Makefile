@@ -6,7 +6,7 @@ PY      = $(VENV)/bin/python
 FLASK   = $(VENV)/bin/flask --app example_app
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench wheel clean
+.PHONY: demo test bench wheel clean translations
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,19 @@ test: $(VENV)/.test
 
 bench: $(VENV)/.bench $(MLFLOW_VENV)/.installed
 	BENCH_MLFLOW_BIN=$(abspath $(MLFLOW_VENV))/bin $(PY) -m bench $(BENCH_ARGS)
+
+# Extract the strings of the registry and of the example portal, merge them into the Japanese
+# catalogues, and compile those (the .mo files are committed: a wheel and a fresh clone carry them).
+BABEL = $(VENV)/bin/pybabel
+translations: $(VENV)/.test
+	$(BABEL) extract -F babel.cfg -k _l -k lazy_gettext -k plural_template:1,2 --no-location --sort-output \
+	    --project flask-modelregistry -o flask_modelregistry/translations/model_registry.pot .
+	$(BABEL) update -i flask_modelregistry/translations/model_registry.pot -d flask_modelregistry/translations \
+	    -D model_registry --ignore-obsolete
+	$(BABEL) compile -d flask_modelregistry/translations -D model_registry --statistics
+	cd example_app && ../$(BABEL) extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o translations/messages.pot .
+	$(BABEL) update -i example_app/translations/messages.pot -d example_app/translations --ignore-obsolete
+	$(BABEL) compile -d example_app/translations --statistics
 
 wheel: | $(PY)
 	$(PY) -m pip install --quiet build

@@ -18,7 +18,8 @@ import typing as t
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, Response
+from flask import Flask, Response, request, session
+from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -28,8 +29,24 @@ from .models import Membership, Project, User, db
 
 login_manager = LoginManager()
 login_manager.login_view = "portal.login"
-login_manager.login_message = "Please log in to see this page."
+def N_(message: str) -> str:
+    """Marks a string for the portal's catalogue; it is translated where it is shown."""
+    return message
+
+
+login_manager.login_message = N_("Please log in to see this page.")
 csrf = CSRFProtect()
+babel = Babel()
+#: the portal's languages; the registry's pages follow the portal's choice (its Flask-Babel selection)
+LANGUAGES = ("en", "ja")
+
+
+def select_language() -> str:
+    """The language the user picked with the portal's switch, else the browser's Accept-Language."""
+    chosen = session.get("language")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "en"
 registry = ModelRegistry(db=db)
 
 
@@ -83,7 +100,10 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     db.init_app(app)
     login_manager.init_app(app)
+    login_manager.localize_callback = _translate_login_message
     csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_language,
+                   default_translation_directories=str(Path(__file__).resolve().parent / "translations"))
     registry.init_app(app)
 
     with app.app_context():
@@ -94,9 +114,22 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Flask:
     from .views import portal
 
     app.register_blueprint(portal)
+    app.add_template_global(_portal_locale, "portal_locale")
     app.after_request(_refuse_frames)
     register_commands(app)
     return app
+
+
+def _portal_locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
+def _translate_login_message(message: str) -> str:
+    from flask_babel import gettext
+
+    return gettext(message)
 
 
 def _refuse_frames(response: Response) -> Response:

@@ -6,7 +6,9 @@ import secrets
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -16,12 +18,18 @@ from wtforms.validators import DataRequired
 from .models import Membership, Project, User, db
 
 portal = Blueprint("portal", __name__)
+ROLE_LABELS = {"guest": _l("Guest"), "reporter": _l("Reporter"), "developer": _l("Developer"),
+               "maintainer": _l("Maintainer"), "owner": _l("Owner")}
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
-    submit = SubmitField("Log in")
+    username = StringField(_l("Username"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Log in"))
+
+
+class LanguageForm(FlaskForm):
+    """The language switch in the top bar: one button per language."""
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -58,7 +66,7 @@ def index():
         projects = db.session.execute(
             sa.select(Project, Membership.role).join(Membership, Membership.project_id == Project.id)
             .where(Membership.user_id == current_user.id).order_by(Project.slug)).all()
-    return render_template("portal/index.html", projects=projects)
+    return render_template("portal/index.html", projects=projects, role_labels=ROLE_LABELS)
 
 
 @portal.route("/login", methods=["GET", "POST"])
@@ -70,10 +78,13 @@ def login():
         user = None if "\x00" in username else db.session.scalar(sa.select(User).where(User.username == username))
         if _password_matches(user, form.password.data or ""):
             target = _safe_next(request.args.get("next")) or url_for("portal.index")
+            language = session.get("language")
             session.clear()  # a fresh session: nothing planted before sign-in (a CSRF token) survives it
+            if language:
+                session["language"] = language
             login_user(user)
             return redirect(target)
-        flash("Invalid username or password.", "error")
+        flash(_("Invalid username or password."), "error")
     return render_template("portal/login.html", form=form)
 
 
@@ -91,6 +102,33 @@ def logout():
         # ![x](/logout) in a model card, or a link elsewhere, must not sign a reader out: ask instead
         return render_template("portal/logout.html")
     logout_user()
+    language = session.get("language")
     session.clear()
-    flash("You have been logged out.", "info")
+    if language:
+        session["language"] = language  # the language is the browser's choice, not the account's
+    flash(_("You have been logged out."), "info")
     return redirect(url_for("portal.login"))
+
+
+@portal.route("/language", methods=["POST"])
+def choose_language():
+    """The language switch: remembered in the session, then back to the page it was used on."""
+    from . import LANGUAGES
+
+    LanguageForm().validate_on_submit()  # CSRFProtect has checked the token already
+    chosen = request.form.get("language")
+    if chosen in LANGUAGES:
+        session["language"] = chosen
+    return redirect(_safe_next(request.form.get("next")) or url_for("portal.index"))
+
+
+#: the portal's icon, so that browsers asking for /favicon.ico get one instead of a 404
+FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" '
+           'fill="#1f75cb"/><path d="M4 11V5l4 3 4-3v6" fill="none" stroke="#fff" stroke-width="1.6"/></svg>')
+
+
+@portal.route("/favicon.ico")
+def favicon():
+    response = Response(FAVICON, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

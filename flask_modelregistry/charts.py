@@ -21,6 +21,8 @@ import typing as t
 
 from markupsafe import Markup, escape
 
+from . import i18n
+
 PALETTE = ("#1f75cb", "#dd2b0e", "#108548", "#9e5400", "#6e49cb", "#0f6080", "#c91c00", "#5c5c5c")
 
 
@@ -65,14 +67,9 @@ class _Frame:
 
 
 def format_number(value: float) -> str:
-    """A short, readable number: integers as integers, others with four significant digits."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.4g}"
+    """A short, readable number: integers as integers, others with four significant digits,
+    written for the page's language."""
+    return i18n.format_number(value)
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -161,12 +158,15 @@ def _describe(plotted: list[tuple[Series, list[Point]]], x_label: str, y_label: 
     pieces = []
     for s, points in plotted:
         if not points:
-            pieces.append(f"{s.name}: no values")
+            pieces.append(i18n.gettext("%(series)s: no values", series=s.name))
             continue
         ys = [p.y for p in points]
-        pieces.append(f"{s.name}: {len(points)} points, {y_label} from {format_number(min(ys))} "
-                      f"to {format_number(max(ys))}, last {format_number(points[-1].y)}")
-    return f"{y_label} by {x_label}. " + "; ".join(pieces) + "."
+        pieces.append(i18n.ngettext(
+            "%(series)s: %(num)s point, %(y)s from %(low)s to %(high)s, last %(last)s",
+            "%(series)s: %(num)s points, %(y)s from %(low)s to %(high)s, last %(last)s", len(points),
+            series=s.name, y=y_label, low=format_number(min(ys)), high=format_number(max(ys)),
+            last=format_number(points[-1].y)))
+    return i18n.gettext("%(y)s by %(x)s.", y=y_label, x=x_label) + " " + "; ".join(pieces) + "."
 
 
 def _x_tick_marks(frame: _Frame, points: list[Point], x_ticks: t.Sequence[tuple[float, str]] | None

@@ -8,8 +8,8 @@ from flask import Flask
 
 from . import config as cfg
 from .models import metadata as registry_metadata
-from .state import (ROLES, CIJobResolver, HostCallbacks, NameLoader, ProjectLoader, RegistryState, RoleLoader,
-                    UserLoader, current_state)
+from .state import (ROLES, CIJobResolver, HostCallbacks, LocaleSelector, NameLoader, ProjectLoader, RegistryState,
+                    RoleLoader, UserLoader, current_state)
 from .storage import ArtifactStore, store_from_uri
 
 if t.TYPE_CHECKING:
@@ -93,6 +93,13 @@ class ModelRegistry:
         self.callbacks.ci_job_resolver = callback
         return callback
 
+    def locale_selector(self, callback: LocaleSelector) -> LocaleSelector:
+        """Register ``callback() -> "en" | "ja" | None``, the language of the registry's pages for
+        the current request. Without one (or when it answers None), the host's Flask-Babel
+        selection applies, else the browser's Accept-Language (see :mod:`flask_modelregistry.i18n`)."""
+        self.callbacks.locale_selector = callback
+        return callback
+
     # -- mounting ------------------------------------------------------------------------------
 
     def init_app(self, app: Flask) -> None:
@@ -119,7 +126,10 @@ class ModelRegistry:
         app.extensions["model_registry"] = RegistryState(registry=self, db=self.db, store=store,
                                                            host=self.callbacks)
 
+        from .i18n import install_jinja
         from .mounting import register_blueprints
+
+        install_jinja(app)
 
         register_blueprints(app)
         self._start_sweeper(app)

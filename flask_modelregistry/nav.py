@@ -27,11 +27,15 @@ class NavItem:
     active: bool
     #: the group the entry belongs in, as GitLab shows it
     section: str = "Deploy"
+    #: the entry's key: ``models`` or ``settings``
+    key: str = "models"
 
 
 def nav_items(project: str) -> list[NavItem]:
     """The registry's entries for ``project`` that the current user may open: the model list,
-    and for administrators of a disabled registry, its settings."""
+    and for administrators the registry's settings (also while the registry is disabled).
+    Labels are in the page's language (:mod:`.i18n`)."""
+    from .i18n import gettext
     from .kit.auth import request_actor
     from .services.access import project_access
 
@@ -41,9 +45,14 @@ def nav_items(project: str) -> list[NavItem]:
         access = project_access(project, request_actor())
     except RegistryError:
         return []
-    active = request.blueprint == "model_registry"
+    on_settings = request.endpoint == "model_registry.settings"
+    active = request.blueprint == "model_registry" and not on_settings
+    section = gettext("Deploy")
+    items = []
     if access.can_read:
-        return [NavItem("Model registry", url_for("model_registry.models", project=project), active)]
+        items.append(NavItem(gettext("Model registry"), url_for("model_registry.models", project=project), active,
+                             section))
     if access.can_admin:
-        return [NavItem("Model registry", url_for("model_registry.settings", project=project), active)]
-    return []
+        items.append(NavItem(gettext("Model registry settings"), url_for("model_registry.settings", project=project),
+                             on_settings, section, key="settings"))
+    return items

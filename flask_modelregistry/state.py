@@ -28,6 +28,7 @@ ProjectLoader = t.Callable[[str], t.Any]
 UserLoader = t.Callable[[str], t.Any]
 NameLoader = t.Callable[[t.Any], str]
 CIJobResolver = t.Callable[[str, str, dict], "dict | None"]
+LocaleSelector = t.Callable[[], "str | None"]
 
 
 def role_rank(role: str | None) -> int:
@@ -49,6 +50,8 @@ class HostCallbacks:
         self.display_name_loader: NameLoader | None = None
         self.username_lookup: UserLoader | None = None
         self.ci_job_resolver: CIJobResolver | None = None
+        #: the language of the pages for the current request (:mod:`flask_modelregistry.i18n`)
+        self.locale_selector: LocaleSelector | None = None
 
     def role_of(self, user: t.Any, project: str) -> str | None:
         """The role of ``user`` (never anonymous) in ``project``, or None without one."""

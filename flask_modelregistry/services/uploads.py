@@ -45,9 +45,12 @@ class UploadOutcome:
 def check_subfolder(folder: t.Any) -> str:
     """The normalised subfolder ('' for none), or :class:`Invalid` on the ``subfolder`` field."""
     try:
-        return validate_artifact_path(folder or "", allow_empty=True, what="subfolder")
+        clean = validate_artifact_path(folder or "", allow_empty=True, what="subfolder")
     except BadRequest as exc:
         raise Invalid(exc.message, fields={"subfolder": exc.message[:1].upper() + exc.message[1:] + "."}) from None
+    if any(ch.isspace() for ch in clean):  # the pages' rule, checked by their script while typing too
+        raise Invalid("subfolder must not contain spaces", fields={"subfolder": "Folder names can't contain spaces."})
+    return clean
 
 
 def planned_paths(folder: t.Any, files: t.Sequence[IncomingFile]) -> list[str]:

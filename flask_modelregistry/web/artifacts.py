@@ -6,6 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 
 from ..errors import RegistryError
+from ..i18n import gettext as _
+from ..i18n import ngettext
+from .messages import translate_message
 from ..services import artifacts as artifact_service
 from ..services.uploads import upload_files
 from .context import access, actor, render_page
@@ -25,18 +28,21 @@ def upload_artifacts(project: str, model_id: int, version_id: int):
     files = incoming_files(form.files.data)
     back = _artifacts_tab(project, registered.id, mv.id)
     if not files:
-        flash("Choose at least one file to upload.", "error")
+        flash(_("Choose at least one file to upload."), "error")
         return redirect(back)
     try:
         outcomes = upload_files(project, actor(), mv.run_id, form.subfolder.data, files)
     except RegistryError as exc:
-        flash(f"Nothing was uploaded: {exc.message}.", "error")
+        problem = translate_message(next(iter(exc.fields.values()), None) or exc.message)
+        flash(_("Nothing was uploaded: %(problem)s", problem=problem), "error")
         return redirect(back)
     stored = [o.path for o in outcomes if o.ok]
     if stored:
-        flash(f"Uploaded {len(stored)} file{'s' if len(stored) != 1 else ''}: {', '.join(stored)}.", "info")
+        flash(ngettext("Uploaded %(num)s file: %(paths)s.", "Uploaded %(num)s files: %(paths)s.", len(stored),
+                       paths=", ".join(stored)), "info")
     for failed in (o for o in outcomes if not o.ok):
-        flash(f"{failed.path or failed.name} was not uploaded: {failed.error}.", "error")
+        flash(_("%(path)s was not uploaded: %(problem)s", path=failed.path or failed.name,
+                problem=translate_message(failed.error)), "error")
     return redirect(back)
 
 
@@ -48,19 +54,26 @@ def delete_artifacts(project: str, model_id: int, version_id: int):
     if request.method == "POST":
         submitted_and_valid(form)
         deleted = artifact_service.delete_artifacts(project, actor(), mv.run_id, request.form.getlist("paths"))
-        flash(f"Deleted {len(deleted)} file{'s' if len(deleted) != 1 else ''}: {', '.join(deleted)}.", "info")
+        flash(ngettext("Deleted %(num)s file: %(paths)s.", "Deleted %(num)s files: %(paths)s.", len(deleted),
+                       paths=", ".join(deleted)), "info")
         return redirect(back)
     wanted = set(request.args.getlist("paths"))
     chosen = [a.path for a in artifact_service.list_artifacts(project, actor(), mv.run_id) if a.path in wanted]
     if not chosen:
-        flash("Select the files to delete first.", "error")
+        flash(_("Select the files to delete first."), "error")
         return redirect(back)
     return render_page(
         "model_registry/confirm.html", project, project_access, form=form,
-        heading=f"Delete {len(chosen)} file{'s' if len(chosen) != 1 else ''} of {registered.name} {mv.version}?",
-        message=f"{'This file' if len(chosen) == 1 else f'These {len(chosen)} files'} will be deleted. "
-                "This cannot be undone.", items=chosen, item_name="paths",
-        confirm_label="Delete", action=url_for(".delete_artifacts", project=project, model_id=registered.id,
+        heading=ngettext("Delete %(num)s file of %(name)s %(version)s?", "Delete %(num)s files of %(name)s %(version)s?",
+                         len(chosen), name=registered.name, version=mv.version),
+        message=ngettext("This file will be deleted. This cannot be undone.",
+                         "These %(num)s files will be deleted. This cannot be undone.", len(chosen)),
+        items=chosen, item_name="paths",
+        breadcrumbs_items=[(_("Model registry"), url_for(".models", project=project)),
+                     (registered.name, url_for(".model", project=project, model_id=registered.id)),
+                     (mv.version, url_for(".version", project=project, model_id=registered.id, version_id=mv.id)),
+                     (_("Artifacts"), back), (_("Delete"), None)],
+        confirm_label=_("Delete"), action=url_for(".delete_artifacts", project=project, model_id=registered.id,
                                                version_id=mv.id),
         cancel_url=back)
 

@@ -12,7 +12,6 @@ import dataclasses
 import re
 
 from flask import Blueprint, flash, redirect, request, url_for
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Length
 
@@ -21,24 +20,27 @@ from ..services import compare as compare_service
 from ..services import registered_models as model_service
 from ..services import versions as version_service
 from .context import access, actor, render_page
-from .forms import choices, submitted_and_valid
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
+from .forms import PageForm, choices, submitted_and_valid
+from .messages import translate_message
 
 M = "/projects/<string:project>/models/<int:model_id>"
 #: how many of the model's versions the picker offers (newest first)
 PICKER_VERSIONS = 50
-GOAL_CHOICES = {"max": "Higher is better", "min": "Lower is better", "": "No goal"}
+GOAL_CHOICES = {"max": _l("Higher is better"), "min": _l("Lower is better"), "": _l("No goal")}
 #: what a ``versions`` value handed back through the goal form may look like: ids and semantic versions
 _VERSION_LIST = re.compile(r"^[0-9A-Za-z.,+\-]{1,2000}$")
 
 
-class MetricGoalForm(FlaskForm):
+class MetricGoalForm(PageForm):
     """Whether higher or lower is better for one metric of a model; ``versions`` is the comparison
     to return to (empty: the model's Performance tab)."""
 
     metric = HiddenField(validators=[DataRequired(), Length(max=250)])
-    goal = SelectField("Goal", choices=choices(GOAL_CHOICES), default="")
+    goal = SelectField(_l("Goal"), choices=choices(GOAL_CHOICES), default="")
     versions = HiddenField(validators=[Length(max=2000)])
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
 
 def goal_form(metric: str, goal: str | None, versions: str = "") -> MetricGoalForm:
@@ -58,6 +60,10 @@ class BestSummary:
     leaders: list[int]
     #: version id -> its semantic version, to name the versions above
     names: dict[int, str]
+
+    @property
+    def leader_names(self) -> list[str]:
+        return [self.names[vid] for vid in self.leaders]
 
 
 def best_summary(comparison: compare_service.Comparison) -> BestSummary:
@@ -88,7 +94,7 @@ def compare(project: str, model_id: int):
         try:
             comparison = compare_service.compare_versions(project, who, registered, wanted)
         except Invalid as exc:
-            problem = exc.fields.get("versions") or exc.message
+            problem = translate_message(exc.fields.get("versions") or exc.message)
         else:
             canonical = ",".join(str(col.version.id) for col in comparison.versions)
             only_differences = request.args.get("differences") == "only"
@@ -110,16 +116,17 @@ def set_metric_goal(project: str, model_id: int):
     registered = model_service.get_model(project, who, model_id)
     form = MetricGoalForm()
     if not submitted_and_valid(form):
-        flash("Choose whether higher or lower is better for the metric.", "error")
+        flash(_("Choose whether higher or lower is better for the metric."), "error")
     else:
         metric, goal = form.metric.data.strip(), form.goal.data or None
         try:
             compare_service.set_metric_goal(project, who, registered, metric, goal)
         except RegistryError as exc:
-            flash(exc.fields.get("goal") or exc.fields.get("metric") or exc.message, "error")
+            flash(translate_message(exc.fields.get("goal") or exc.fields.get("metric") or exc.message), "error")
         else:
-            flash(f"{metric}: {GOAL_CHOICES[goal or ''].lower()}." if goal else f"{metric}: no goal; no best value "
-                  "is marked.", "info")
+            flash(_("%(metric)s: higher is better.", metric=metric) if goal == "max"
+                  else _("%(metric)s: lower is better.", metric=metric) if goal == "min"
+                  else _("%(metric)s: no goal; no best value is marked.", metric=metric), "info")
     versions = form.versions.data or ""
     if _VERSION_LIST.match(versions):
         return redirect(url_for(".compare", project=project, model_id=registered.id, versions=versions,

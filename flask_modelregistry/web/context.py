@@ -1,7 +1,6 @@
 """What every page needs: who is asking and what they may do, template helpers and filters."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 import typing as t
 from urllib.parse import urlencode
@@ -9,8 +8,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
+from .. import i18n
 from ..kit.auth import request_actor
-from ..charts import format_number
+from .messages import translate_message
 from ..config import config_value
 from ..markdown import first_line, render_card
 from ..services.access import ProjectAccess, authorize
@@ -46,39 +46,6 @@ def static_url(filename: str) -> str:
     return url_for("model_registry.static", filename=filename, v=stamp)
 
 
-def timeago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
-    """"3 days ago", "just now": how GitLab shows creation times."""
-    if value is None:
-        return ""
-    now = now or dt.datetime.now(dt.timezone.utc)
-    seconds = int((now - value).total_seconds())
-    if seconds < 45:
-        return "just now"
-    for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("day", 86400),
-                       ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = round(seconds / size) if unit == "minute" else seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''} ago"
-    return "just now"
-
-
-def full_datetime(value: dt.datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
-
-
-def filesize(size: int | None) -> str:
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            if unit == "bytes":
-                return "1 byte" if size == 1 else f"{size} bytes"
-            return f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"  # pragma: no cover
-
-
 def current_url_with(**changes: t.Any) -> str:
     """This page's URL with some query arguments changed (``None`` removes one); for tabs,
     pagination and sorting links that keep the rest of the state."""
@@ -95,15 +62,20 @@ def current_url_with(**changes: t.Any) -> str:
 
 
 def _template_context() -> dict[str, t.Any]:
-    from .forms import ConfirmForm
+    from .forms import ROLE_LABELS, ConfirmForm
+    from .script_messages import script_messages
 
     return {
+        **i18n.template_functions(),
+        "mr_locale": i18n.get_locale(),
+        "mr_script_messages": script_messages,
         "mr_base_template": config_value("BASE_TEMPLATE"),
         "mr_static": static_url,
         "mr_csrf_token": generate_csrf,
         "mr_confirm_form": ConfirmForm,
         "mr_max_file_size": int(config_value("MAX_FILE_SIZE")),
         "mr_url": current_url_with,
+        "mr_role_label": lambda role: str(ROLE_LABELS.get(role, role)),
     }
 
 
@@ -111,7 +83,8 @@ def register(bp: Blueprint) -> None:
     bp.context_processor(_template_context)
     bp.add_app_template_filter(render_card, "mr_markdown")
     bp.add_app_template_filter(first_line, "mr_first_line")
-    bp.add_app_template_filter(timeago, "mr_timeago")
-    bp.add_app_template_filter(full_datetime, "mr_datetime")
-    bp.add_app_template_filter(filesize, "mr_filesize")
-    bp.add_app_template_filter(format_number, "mr_number")
+    bp.add_app_template_filter(translate_message, "mr_message")
+    bp.add_app_template_filter(i18n.format_ago, "mr_timeago")
+    bp.add_app_template_filter(i18n.format_when, "mr_datetime")
+    bp.add_app_template_filter(i18n.format_size, "mr_filesize")
+    bp.add_app_template_filter(i18n.format_number, "mr_number")

@@ -7,23 +7,27 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import NotFound, RegistryError, Unauthenticated
+from ..i18n import gettext
+from ..i18n import lazy_gettext as _l
+from .messages import translate_message
 
 TITLES = {
-    400: "The request could not be understood",
-    401: "Sign in to continue",
-    403: "You don't have permission to do this",
-    404: "Page not found",
-    405: "This action is not available here",
-    409: "This already exists",
-    413: "The upload is too large",
-    422: "Some values are invalid",
-    503: "The registry is busy",
+    400: _l("The request could not be understood"),
+    401: _l("Sign in to continue"),
+    403: _l("You don't have permission to do this"),
+    404: _l("Page not found"),
+    405: _l("This action is not available here"),
+    409: _l("This already exists"),
+    413: _l("The upload is too large"),
+    422: _l("Some values are invalid"),
+    503: _l("The registry is busy"),
+    507: _l("The storage is full"),
 }
 
 
 def error_page(status: int, message: str) -> tuple[str, int]:
     project = (request.view_args or {}).get("project")
-    title = TITLES.get(status, "Something went wrong")
+    title = str(TITLES.get(status) or gettext("Something went wrong"))
     return render_template("model_registry/error.html", status=status, title=title, message=message,
                            project=project), status
 
@@ -34,16 +38,16 @@ def register(bp: Blueprint) -> None:
         try:
             return current_app.login_manager.unauthorized()
         except HTTPException:  # the host has no login view
-            return error_page(401, "Sign in to see this page.")
+            return error_page(401, gettext("Sign in to see this page."))
 
     @bp.errorhandler(NotFound)
     def not_found(_exc: NotFound):
         # One message for "no such thing" and "not yours to see", so nothing is revealed.
-        return error_page(404, "The page does not exist, or you do not have access to it.")
+        return error_page(404, gettext("The page does not exist, or you do not have access to it."))
 
     @bp.errorhandler(RegistryError)
     def registry_error(exc: RegistryError):
-        response = error_page(exc.status, exc.message[:1].upper() + exc.message[1:])
+        response = error_page(exc.status, translate_message(exc.message))
         if getattr(exc, "retry_after", None):
             response = make_response(response)
             response.headers["Retry-After"] = str(exc.retry_after)
@@ -51,11 +55,11 @@ def register(bp: Blueprint) -> None:
 
     @bp.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError):
-        return error_page(400, "The form was missing its security token or it has expired. "
-                               "Go back, reload the page and try again.")
+        return error_page(400, gettext("The form was missing its security token or it has expired. "
+                                       "Go back, reload the page and try again."))
 
     @bp.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code == 404:
             return not_found(NotFound("not found"))
-        return error_page(exc.code or 500, exc.description or exc.name)
+        return error_page(exc.code or 500, translate_message(exc.description or exc.name))

@@ -12,7 +12,9 @@ from ..charts import Point, Series, format_number, line_chart
 from ..errors import Invalid
 from ..services import evolution as evolution_service
 from ..services.identity import Actor
-from .context import full_datetime
+from .messages import translate_message
+from ..i18n import format_when as full_datetime
+from ..i18n import gettext as _
 
 if t.TYPE_CHECKING:
     from ..models import RegisteredModel
@@ -61,9 +63,13 @@ def requested_metrics(args: t.Any) -> list[str]:
 
 
 def _point_title(key: str, p: evolution_service.EvolutionPoint, best_id: int | None) -> str:
-    kind = " (prerelease)" if p.is_prerelease else ""
-    best = " · best" if p.version_id == best_id else ""
-    return f"{key} {format_number(p.value)} · version {p.version}{kind} · created {full_datetime(p.created_at)}{best}"
+    text = _("%(metric)s %(value)s · version %(version)s", metric=key, value=format_number(p.value), version=p.version)
+    if p.is_prerelease:
+        text += " " + _("(prerelease)")
+    text += " · " + _("created %(when)s", when=full_datetime(p.created_at))
+    if p.version_id == best_id:
+        text += " · " + _("best")
+    return text
 
 
 def evolution_chart(series: evolution_service.MetricSeries, order: str, index: int) -> EvolutionChart:
@@ -75,11 +81,16 @@ def evolution_chart(series: evolution_service.MetricSeries, order: str, index: i
         (prereleases if p.is_prerelease else releases).append(point)
     lines = []
     if releases:
-        lines.append(Series("releases" if prereleases else series.key, releases))
+        lines.append(Series(_("releases") if prereleases else series.key, releases))
     if prereleases:
-        lines.append(Series("prereleases", prereleases, color=PRERELEASE_COLOR, marker="ring", line=False))
-    by = "in semantic version order" if order == "version" else "by creation date"
-    svg = line_chart(lines, title=f"{series.key} across versions, {by}", x_label=f"version, {by}",
+        lines.append(Series(_("prereleases"), prereleases, color=PRERELEASE_COLOR, marker="ring", line=False))
+    if order == "version":
+        title = _("%(metric)s across versions, in semantic version order", metric=series.key)
+        x_label = _("version, in semantic version order")
+    else:
+        title = _("%(metric)s across versions, by creation date", metric=series.key)
+        x_label = _("version, by creation date")
+    svg = line_chart(lines, title=title, x_label=x_label,
                      y_label=series.key, x_ticks=[(i, p.version) for i, p in enumerate(plotted)],
                      chart_id=f"mr-evolution-{index}")
     best = next((p for p in plotted if p.version_id == series.best_version_id), None)
@@ -93,25 +104,27 @@ def evolution_panel(project: str, who: Actor, model: RegisteredModel, args: t.An
     wanted = requested_metrics(args)
     notes: list[str] = []
     if len(wanted) > MAX_CHARTS:
-        notes.append(f"At most {MAX_CHARTS} metrics are charted at once; the first {MAX_CHARTS} are shown.")
+        notes.append(_("At most %(max)s metrics are charted at once; the first %(max)s are shown.", max=MAX_CHARTS))
         wanted = wanted[:MAX_CHARTS]
     try:
         evo = evolution_service.evolution(project, who, model, metrics=wanted or None, order=order)
     except Invalid as exc:
-        notes.append(f"Metrics: {exc.fields.get('metrics') or exc.message} Showing the default metrics.")
+        notes.append(_("Metrics: %(problem)s Showing the default metrics.",
+                       problem=translate_message(exc.fields.get("metrics") or exc.message)))
         wanted = []
         evo = evolution_service.evolution(project, who, model, order=order)
     unknown = [key for key in wanted if key not in evo.available_metrics]
     if unknown:
-        notes.append(f"No version logged {', '.join(unknown)}.")
+        notes.append(_("No version logged %(metrics)s.", metrics=", ".join(unknown)))
     shown = [s for s in evo.series if s.key in evo.available_metrics]
     if not wanted:
         shown = shown[:DEFAULT_CHARTS]
         if len(evo.available_metrics) > DEFAULT_CHARTS:
-            notes.append(f"Showing {DEFAULT_CHARTS} of {len(evo.available_metrics)} metrics; choose others below.")
+            notes.append(_("Showing %(shown)s of %(total)s metrics; choose others below.", shown=DEFAULT_CHARTS,
+                           total=len(evo.available_metrics)))
     charts = [evolution_chart(s, order, index) for index, s in enumerate(shown)]
     if evo.truncated:
-        notes.append(f"Only the newest {evolution_service.MAX_EVOLUTION_VERSIONS} versions are charted.")
+        notes.append(_("Only the newest %(num)s versions are charted.", num=evolution_service.MAX_EVOLUTION_VERSIONS))
     return EvolutionPanel(order=order, available=evo.available_metrics, chosen=[c.key for c in charts],
                           picked=bool(wanted), charts=charts, version_count=len(evo.versions),
                           has_prereleases=any(v.is_prerelease for v in evo.versions), truncated=evo.truncated,

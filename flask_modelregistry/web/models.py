@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 
 from ..errors import RegistryError
+from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..services import read_models
 from ..services import registered_models as model_service
 from ..services import versions as version_service
@@ -12,7 +14,7 @@ from . import links
 from .compare import goal_form
 from .context import access, actor, render_page
 from .evolution_charts import evolution_panel
-from .forms import (MODEL_SORTS, ORDERS, ConfirmForm, ModelEditForm, ModelFilterForm, ModelForm, VersionFilterForm,
+from .forms import (MODEL_SORTS, ORDERS, VERSION_SORTS, ConfirmForm, ModelEditForm, ModelFilterForm, ModelForm, VersionFilterForm,
                     show_service_error, submitted_and_valid)
 
 P = "/projects/<string:project>"
@@ -54,7 +56,7 @@ def new_model(project: str):
             show_service_error(form, exc)
             failure = exc.status
         else:
-            flash(f"Model {model.name} created.", "info")
+            flash(_("Model %(name)s created.", name=model.name), "info")
             return redirect(url_for(".model", project=project, model_id=model.id))
     status = failure if form.is_submitted() else 200
     return render_page("model_registry/models/new.html", project, project_access, status=status, form=form)
@@ -68,8 +70,11 @@ def model(project: str, model_id: int):
     tab = request.args.get("tab") if request.args.get("tab") in MODEL_TABS else "card"
     filter_form = VersionFilterForm(formdata=request.args)
     search = (filter_form.search.data or "").strip()[:255]
-    versions = version_service.list_versions(project, who, registered, search=search or None,
-                                             page=page_number())
+    sort = filter_form.sort.data if filter_form.sort.data in VERSION_SORTS else "version"
+    order = filter_form.order.data if filter_form.order.data in ORDERS else "desc"
+    filter_form.sort.data, filter_form.order.data = sort, order
+    versions = version_service.list_versions(project, who, registered, search=search or None, sort=sort,
+                                             order=order, page=page_number())
     # the charts are drawn only when their tab is open; the tab is a plain link otherwise
     evolution = evolution_panel(project, who, registered, request.args) if tab == "performance" else None
     return render_page("model_registry/models/show.html", project, project_access, model=registered,
@@ -91,7 +96,7 @@ def edit_model(project: str, model_id: int):
             show_service_error(form, exc)
             failure = exc.status
         else:
-            flash("Model card saved.", "info")
+            flash(_("Model card saved."), "info")
             return redirect(url_for(".model", project=project, model_id=registered.id))
     status = failure if form.is_submitted() else 200
     return render_page("model_registry/models/edit.html", project, project_access, status=status, form=form,
@@ -106,15 +111,19 @@ def delete_model(project: str, model_id: int):
         submitted_and_valid(form)
         name = registered.name
         model_service.delete_model(project, actor(), registered)
-        flash(f"Model {name} and all its versions were deleted.", "info")
+        flash(_("Model %(name)s and all its versions were deleted.", name=name), "info")
         return redirect(url_for(".models", project=project))
     summary = read_models.model_view(registered)
     return render_page(
         "model_registry/confirm.html", project, project_access, form=form,
-        heading=f"Delete model {registered.name}?",
-        message=(f"This deletes the model {registered.name}, its {summary.version_count} "
-                 f"version{'s' if summary.version_count != 1 else ''} and all their files. It cannot be undone."),
-        items=[], confirm_label="Delete model",
+        heading=_("Delete model %(name)s?", name=registered.name),
+        message=ngettext("This deletes the model %(name)s, its %(num)s version and all their files. It cannot be undone.",
+                         "This deletes the model %(name)s, its %(num)s versions and all their files. It cannot be undone.",
+                         summary.version_count, name=registered.name),
+        items=[], confirm_label=_("Delete model"),
+        breadcrumbs_items=[(_("Model registry"), url_for(".models", project=project)),
+                     (registered.name, url_for(".model", project=project, model_id=registered.id)),
+                     (_("Delete model"), None)],
         action=url_for(".delete_model", project=project, model_id=registered.id),
         cancel_url=url_for(".model", project=project, model_id=registered.id))
 

@@ -7,6 +7,7 @@ import typing as t
 from markupsafe import Markup
 
 from ..charts import Point, Series, format_number, line_chart
+from ..i18n import gettext as _
 from ..services.versions import MetricValue
 
 MAX_TABLE_STEPS = 100
@@ -29,6 +30,8 @@ class MetricChart:
     key: str
     svg: Markup
     points: int
+    #: the value at the last step (what a metric logged once shows instead of a chart)
+    last: float | None = None
 
 
 def _by_key_and_step(history: t.Iterable[tuple[str, MetricValue]]) -> dict[str, dict[int, float]]:
@@ -53,9 +56,10 @@ def metric_charts(history: t.Sequence[tuple[str, MetricValue]], *, id_prefix: st
     """One line chart per metric, its value over steps."""
     charts = []
     for index, (key, per_step) in enumerate(sorted(_by_key_and_step(history).items())):
-        points = [Point(step, value, f"{key} at step {step}: {format_number(value)}")
+        points = [Point(step, value, _("%(metric)s at step %(step)s: %(value)s", metric=key, step=step,
+                                       value=format_number(value)))
                   for step, value in sorted(per_step.items())]
-        svg = line_chart([Series(key, points)], title=f"{key} by step", x_label="step", y_label=key,
+        svg = line_chart([Series(key, points)], title=_("%(metric)s by step", metric=key), x_label=_("step"), y_label=key,
                          chart_id=f"{id_prefix}-{index}")
-        charts.append(MetricChart(key=key, svg=svg, points=len(points)))
+        charts.append(MetricChart(key=key, svg=svg, points=len(points), last=points[-1].y if points else None))
     return charts

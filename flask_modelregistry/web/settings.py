@@ -5,9 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, url_for
 
 from ..errors import RegistryError
+from ..i18n import lazy_gettext as _l
 from ..services import settings as settings_service
 from .context import access, actor, render_page
 from .forms import SettingsForm, show_service_error, submitted_and_valid
+
+SAVED = {
+    (True, "private"): _l("Settings saved: the model registry is enabled and private."),
+    (True, "public"): _l("Settings saved: the model registry is enabled and public."),
+    (False, "private"): _l("Settings saved: the model registry is disabled and private."),
+    (False, "public"): _l("Settings saved: the model registry is disabled and public."),
+}
 
 
 def settings(project: str):
@@ -23,8 +31,7 @@ def settings(project: str):
             show_service_error(form, exc)
             failure = exc.status
         else:
-            state = "enabled" if saved.enabled else "disabled"
-            flash(f"Settings saved: the model registry is {state} and {saved.visibility}.", "info")
+            flash(str(SAVED[(saved.enabled, saved.visibility)]), "info")
             return redirect(url_for(".settings", project=project))
     status = failure if form.is_submitted() else 200
     return render_page("model_registry/settings.html", project, project_access, status=status, form=form,

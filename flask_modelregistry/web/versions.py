@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.datastructures import FileStorage
 
 from ..errors import RegistryError
+from ..i18n import gettext as _
 from ..services import artifacts as artifact_service
 from ..services import read_models
 from ..services import registered_models as model_service
@@ -53,7 +54,7 @@ def new_version(project: str, model_id: int):
             show_service_error(form, exc)
             failure = exc.status
         else:
-            flash(f"Version {version.version} created.", "info")
+            flash(_("Version %(version)s created.", version=version.version), "info")
             return redirect(url_for(".version", project=project, model_id=registered.id, version_id=version.id))
     latest = read_models.model_view(registered).latest_version
     status = failure if form.is_submitted() else 200
@@ -101,7 +102,7 @@ def edit_version(project: str, model_id: int, version_id: int):
             show_service_error(form, exc)
             failure = exc.status
         else:
-            flash("Version card saved.", "info")
+            flash(_("Version card saved."), "info")
             return redirect(url_for(".version", project=project, model_id=registered.id, version_id=mv.id))
     status = failure if form.is_submitted() else 200
     return render_page("model_registry/versions/edit.html", project, project_access, status=status, form=form,
@@ -116,13 +117,17 @@ def delete_version(project: str, model_id: int, version_id: int):
         submitted_and_valid(form)
         label = mv.version
         version_service.delete_version(project, actor(), mv)
-        flash(f"Version {label} of {registered.name} was deleted.", "info")
+        flash(_("Version %(version)s of %(name)s was deleted.", version=label, name=registered.name), "info")
         return redirect(url_for(".model", project=project, model_id=registered.id, tab="versions"))
     return render_page(
         "model_registry/confirm.html", project, project_access, form=form,
-        heading=f"Delete version {mv.version} of {registered.name}?",
-        message="This deletes the version, its metrics, parameters and all its files. It cannot be undone.",
-        items=[], confirm_label="Delete model version",
+        heading=_("Delete version %(version)s of %(name)s?", version=mv.version, name=registered.name),
+        message=_("This deletes the version, its metrics, parameters and all its files. It cannot be undone."),
+        items=[], confirm_label=_("Delete model version"),
+        breadcrumbs_items=[(_("Model registry"), url_for(".models", project=project)),
+                     (registered.name, url_for(".model", project=project, model_id=registered.id)),
+                     (mv.version, url_for(".version", project=project, model_id=registered.id, version_id=mv.id)),
+                     (_("Delete model version"), None)],
         action=url_for(".delete_version", project=project, model_id=registered.id, version_id=mv.id),
         cancel_url=url_for(".version", project=project, model_id=registered.id, version_id=mv.id))
 

@@ -136,11 +136,11 @@ def test_a_reporter_goes_through_the_whole_journey(open_as, live_server):
     # -- the model page's Versions tab -------------------------------------------------------
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="fraud-detector").click()
     page.get_by_role("tab", name="Versions").click()
-    expect(page.get_by_role("link", name="1.0.0")).to_be_visible()
+    expect(page.get_by_role("tabpanel").get_by_role("link", name="1.0.0")).to_be_visible()
     screenshot(page, "09-versions-tab")
 
     # -- delete the version from its page, then the model from the list ----------------------------
-    page.get_by_role("link", name="1.0.0").click()
+    page.get_by_role("tabpanel").get_by_role("link", name="1.0.0").click()
     page.get_by_role("button", name="Actions").click()
     page.get_by_role("menuitem", name="Delete model version").click()
     dialog = page.get_by_role("dialog")

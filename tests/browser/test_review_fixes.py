@@ -22,7 +22,7 @@ def test_the_dialog_names_one_file_in_the_singular(open_as, seeded):
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("This file will be deleted. This cannot be undone.")
     dialog.get_by_role("button", name="Cancel").click()
-    page.get_by_role("checkbox", name="All files").check()
+    page.get_by_role("checkbox", name="All files", exact=True).check()
     page.get_by_role("button", name="Delete", exact=True).click()
     expect(dialog).to_contain_text("These 3 files will be deleted. This cannot be undone.")
 

@@ -94,13 +94,15 @@ def test_create_a_version_with_files_metrics_and_parameters(app, seeded, signed_
     assert response.status_code == 302, response.data[:2000]
     page = rita.get(response.headers["Location"] + "?tab=artifacts").data.decode()
     assert "weights/" in page and "part-1.bin" in page and "part-2.bin" in page
-    assert "1000 bytes" in page
+    assert "1,000 bytes" in page
     import hashlib
     assert hashlib.sha256(b"A" * 1000).hexdigest() in page
     performance = rita.get(response.headers["Location"] + "?tab=performance").data.decode()
     assert "<th scope=\"row\">epochs</th><td>3</td>" in performance
     assert "<th scope=\"row\">team</th><td>payments</td>" in performance
-    assert performance.count('class="mr-chart"') == 2
+    # accuracy was logged once: a value, not a one-point chart; loss over three steps: a chart
+    assert performance.count('class="mr-chart"') == 1
+    assert '<div class="mr-metric-value" data-metric="accuracy"><dt>accuracy</dt><dd>0.9</dd></div>' in performance
     assert "loss at step 2: 0.3" in performance
     assert "weights/part-1.bin" in stored_objects(app)
 

@@ -60,7 +60,7 @@ def test_hostile_subfolders_are_refused_everywhere(app, seeded, signed_in, folde
         "subfolder": folder, "files": [(io.BytesIO(b"x"), "ok.bin")], "csrf_token": csrf_from(page.data)},
         content_type="multipart/form-data")
     assert upload.status_code == 302
-    assert b"Nothing was uploaded: subfolder" in rita.get(upload.headers["Location"]).data
+    assert b"Nothing was uploaded: Subfolder: " in rita.get(upload.headers["Location"]).data
     create = rita.post(f"{seeded.model_url}/versions/new", data={
         "version": "5.0.0", "subfolder": folder, "files": [(io.BytesIO(b"x"), "ok.bin")],
         "csrf_token": csrf_from(page.data)}, content_type="multipart/form-data")

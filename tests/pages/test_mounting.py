@@ -32,7 +32,8 @@ def test_the_navigation_entry_follows_access(app, people, signed_in):
         from flask_modelregistry.nav import nav_items
         assert nav_items(PROJECT) == []  # nobody signed in
     maintainer_page = signed_in("max").get(f"{P}/model-registry/settings").data.decode()
-    assert f'<a href="{P}/model-registry/settings" aria-current="page">Model registry</a>' in maintainer_page
+    assert f'<a href="{P}/model-registry/settings" aria-current="page">Model registry settings</a>' in maintainer_page
+    assert f'href="{P}/models"' not in maintainer_page.split("</nav>")[0]
     assert "Model registry" not in signed_in("rita").get("/").data.decode().split("<table>")[-1]
 
 

@@ -13,6 +13,8 @@
   var setFieldError = shared.setFieldError;
   var UploadList = shared.UploadList;
   var uploadAll = shared.uploadAll;
+  var i18n = window.ModelRegistryI18n;
+  var t = i18n.t;
 
   function parseKeyValues(text) {
     var out = {};
@@ -22,8 +24,8 @@
       if (!line || line.charAt(0) === "#") continue;
       var at = line.indexOf("=");
       var key = at > 0 ? line.slice(0, at).trim() : "";
-      if (!key) throw new Error("Line " + (i + 1) + ": write name=value.");
-      if (Object.prototype.hasOwnProperty.call(out, key)) throw new Error("Line " + (i + 1) + ": " + key + " is given twice.");
+      if (!key) throw new Error(t("line_write_name_value", { num: i + 1 }));
+      if (Object.prototype.hasOwnProperty.call(out, key)) throw new Error(t("line_given_twice", { num: i + 1, key: key }));
       out[key] = line.slice(at + 1).trim();
     }
     return out;
@@ -34,7 +36,7 @@
     Object.keys(pairs).forEach(function (key) {
       pairs[key].split(",").forEach(function (raw, step) {
         var value = raw.trim();
-        if (value === "" || isNaN(Number(value))) throw new Error(key + ": " + (value || "an empty value") + " is not a number.");
+        if (value === "" || isNaN(Number(value))) throw new Error(t("not_a_number", { key: key, value: value || t("an_empty_value") }));
         metrics.push({ key: key, value: Number(value), step: step });
       });
     });
@@ -42,6 +44,11 @@
   }
   /* Semantic Versioning 2.0.0 (semver.org), the rule the server applies too. */
   var SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+  function checkVersion(version) {
+    if (!version) return t("version_required");
+    return SEMVER.test(version) ? "" : t("semver_invalid");
+  }
 
   function jsonRequest(method, url, body) {
     return fetch(url, {
@@ -78,13 +85,25 @@
         name.textContent = file.name;
         var size = document.createElement("span");
         size.className = "mr-muted";
-        size.textContent = formatSize(file.size) + (maxSize && file.size > maxSize ? " — too large" : "");
+        size.textContent = formatSize(file.size) + (maxSize && file.size > maxSize ? " — " + t("too_large_suffix") : "");
         li.append(name, size);
         chosen.appendChild(li);
       });
       chosen.hidden = !files.length;
     }
     input.addEventListener("change", showChosen);
+    /* the version is checked while typing, as GitLab does; a corrected value clears the error */
+    var versionInput = form.querySelector("[name=version]");
+    var touched = false;
+    versionInput.addEventListener("input", function () {
+      var value = versionInput.value.trim();
+      if (value) touched = true;
+      if (!touched) return;
+      setFieldError(form, "version", checkVersion(value));
+    });
+    versionInput.addEventListener("blur", function () {
+      if (versionInput.value.trim()) { touched = true; setFieldError(form, "version", checkVersion(versionInput.value.trim())); }
+    });
     ["dragenter", "dragover"].forEach(function (type) {
       zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("mr-dragover"); });
     });
@@ -126,8 +145,8 @@
       clearErrors();
       var version = form.querySelector("[name=version]").value.trim();
       var problems = [];
-      if (!version) problems.push(["version", "Enter a version, e.g. 1.0.0."]);
-      else if (!SEMVER.test(version)) problems.push(["version", "Must be a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0 or 2.0.1-rc2)."]);
+      var versionProblem = checkVersion(version);
+      if (versionProblem) problems.push(["version", versionProblem]);
       var body = { version: version, description: form.querySelector("[name=description]").value };
       [["metrics", parseMetrics], ["params", parseKeyValues], ["metadata", parseKeyValues]].forEach(function (pair) {
         try { body[pair[0]] = pair[1](form.querySelector("[name=" + pair[0] + "]").value); }
@@ -139,8 +158,8 @@
       var tooLarge = files.filter(function (f) { return maxSize && f.size > maxSize; });
       var names = files.map(function (f) { return f.name; });
       var twice = names.filter(function (name, index) { return names.indexOf(name) !== index; });
-      if (tooLarge.length) problems.push(["files", tooLarge.map(function (f) { return f.name; }).join(", ") + ": larger than " + formatSize(maxSize) + ". Split large models into parts."]);
-      else if (twice.length) problems.push(["files", "Two files are named " + twice[0] + "."]);
+      if (tooLarge.length) problems.push(["files", t("files_too_large", { names: tooLarge.map(function (f) { return f.name; }).join(", "), size: formatSize(maxSize) })]);
+      else if (twice.length) problems.push(["files", t("two_files_named", { name: twice[0] })]);
       if (problems.length) {
         var first = null;
         problems.forEach(function (p) { var el = setFieldError(form, p[0], p[1]); first = first || el; });
@@ -149,18 +168,18 @@
       }
       submit.disabled = true;
       form.setAttribute("aria-busy", "true");
-      status.textContent = "Creating the version…";
+      status.textContent = t("creating_version");
       var versionsUrl = form.getAttribute("data-api-versions-url");
       jsonRequest("POST", versionsUrl, body).then(function (created) {
         if (!created.ok) {
-          var error = (created.data && created.data.error) || { message: "the server answered " + created.status };
+          var error = (created.data && created.data.error) || { message: t("server_answered", { status: created.status }) };
           var first = null;
           Object.keys(error.fields || {}).forEach(function (key) {
             var name = key.split(/[\[.]/)[0];
             if (fields.indexOf(name) !== -1) { var el = setFieldError(form, name, error.fields[key]); first = first || el; }
             else formError(key + ": " + error.fields[key]);
           });
-          if (!Object.keys(error.fields || {}).length) formError("The version was not created: " + error.message + ".");
+          if (!Object.keys(error.fields || {}).length) formError(t("version_not_created", { problem: error.message }));
           status.textContent = "";
           fail(first);
           return;
@@ -169,27 +188,29 @@
         var pageUrl = form.getAttribute("data-model-url") + "/versions/" + created_version.id;
         var apiUrl = versionsUrl + "/" + created_version.id;
         if (!files.length) { form.removeAttribute("aria-busy"); window.location.assign(pageUrl); return; }
-        status.textContent = "Uploading " + files.length + " file" + (files.length === 1 ? "" : "s") + "…";
+        status.textContent = i18n.n("uploading_files", files.length);
         return uploadAll(files, folder.folder, apiUrl + "/artifacts", list, maxSize).then(function (results) {
           var failed = results.filter(function (r) { return !r.ok; });
           if (!failed.length) {
-            status.textContent = "Done.";
+            status.textContent = t("done");
             form.removeAttribute("aria-busy");
             window.location.assign(pageUrl);
             return;
           }
-          status.textContent = "Removing the incomplete version…";
+          status.textContent = t("removing_incomplete");
           return jsonRequest("DELETE", apiUrl).then(function () {
             list.list.querySelectorAll("li[data-state=done] .mr-upload-status").forEach(function (el) {
-              el.textContent = "Removed with the version";
+              el.textContent = t("removed_with_version");
             });
-            formError("The version was not created, because " + failed.map(function (r) { return r.path + " " + (r.error === "canceled" ? "was canceled" : "failed (" + r.error + ")"); }).join("; ") + ". Nothing was kept; fix the files and try again.");
+            formError(t("not_created_because", { reasons: failed.map(function (r) {
+              return r.error === "canceled" ? t("canceled_file", { path: r.path }) : t("failed_file", { path: r.path, problem: r.error });
+            }).join("; ") }));
             status.textContent = "";
             fail(null);
           });
         });
       }).catch(function () {
-        formError("The connection to the server broke. Check the model's versions before trying again.");
+        formError(t("connection_broke_check"));
         status.textContent = "";
         fail(null);
       });

@@ -5,6 +5,44 @@
 
   var root = document.getElementById("model-registry");
   if (!root) return;
+
+  /* -- the page's language: strings, numbers and sizes (the server hands them over in #mr-i18n) -- */
+  var i18nData = {};
+  try { i18nData = JSON.parse(document.getElementById("mr-i18n").textContent) || {}; } catch (e) { i18nData = {}; }
+  var locale = root.getAttribute("data-locale") || i18nData.locale || "en";
+  var messages = i18nData.messages || {};
+  var plurals = i18nData.plurals || {};
+  var pluralRules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(locale) : null;
+  var numberFormat = window.Intl ? new Intl.NumberFormat(locale) : null;
+  var sizeFormat = window.Intl ? new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) : null;
+  function fill(text, vars) {
+    return String(text).replace(/%\((\w+)\)s/g, function (match, name) {
+      return vars && Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : match;
+    }).replace(/%%/g, "%");
+  }
+  function formatNumber(value) { return numberFormat ? numberFormat.format(value) : String(value); }
+  function t(key, vars) { return fill(Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : key, vars); }
+  function n(key, count, vars) {
+    var forms = plurals[key] || [key, key];
+    var one = pluralRules ? pluralRules.select(count) === "one" : count === 1;
+    var all = { num: formatNumber(count) };
+    Object.keys(vars || {}).forEach(function (name) { all[name] = vars[name]; });
+    return fill(one ? forms[0] : forms[1], all);
+  }
+  function formatSize(bytes) {
+    if (bytes < 1024) return n("size_bytes", bytes);
+    var units = ["KiB", "MiB", "GiB", "TiB"];
+    var value = bytes;
+    var unit = units[0];
+    for (var i = 0; i < units.length; i++) {
+      value /= 1024;
+      unit = units[i];
+      if (value < 1024) break;
+    }
+    return (sizeFormat ? sizeFormat.format(value) : value.toFixed(1)) + " " + unit;
+  }
+  window.ModelRegistryI18n = { locale: locale, t: t, n: n, formatNumber: formatNumber, formatSize: formatSize };
+
   root.classList.add("mr-js");
   root.querySelectorAll("[data-mr-js-only]").forEach(function (el) { el.hidden = false; });
   try {
@@ -140,6 +178,8 @@
       heading: trigger.getAttribute("data-mr-heading"),
       message: trigger.getAttribute("data-mr-message"),
       label: trigger.getAttribute("data-mr-confirm-label"),
+      items: trigger.hasAttribute("data-mr-items") ? JSON.parse(trigger.getAttribute("data-mr-items")) : [],
+      itemName: "paths",
       returnFocus: menu ? menu.querySelector("summary") : trigger,
     });
     if (opened) {
@@ -156,15 +196,29 @@
     var count = checkedPaths(form).length;
     var total = form.querySelectorAll("input[name=paths]").length;
     var label = form.querySelector("[data-mr-checked-count]");
-    if (label) label.textContent = count ? count + " of " + total + " selected" : "";
+    if (label) label.textContent = count ? t("checked_count", { count: formatNumber(count), total: formatNumber(total) }) : "";
     var all = form.querySelector("[data-mr-check-all]");
     if (all) { all.checked = count > 0 && count === total; all.indeterminate = count > 0 && count < total; }
+    form.querySelectorAll("[data-mr-check-folder]").forEach(function (folder) {
+      var prefix = folder.getAttribute("data-mr-check-folder") + "/";
+      var boxes = Array.prototype.slice.call(form.querySelectorAll("input[name=paths]")).filter(function (box) { return box.value.indexOf(prefix) === 0; });
+      var ticked = boxes.filter(function (box) { return box.checked; }).length;
+      folder.checked = boxes.length > 0 && ticked === boxes.length;
+      folder.indeterminate = ticked > 0 && ticked < boxes.length;
+    });
   }
   root.addEventListener("change", function (event) {
     var form = event.target.closest("form[data-mr-delete-files]");
     if (form) {
       if (event.target.matches("[data-mr-check-all]")) {
         form.querySelectorAll("input[name=paths]").forEach(function (box) { box.checked = event.target.checked; });
+      }
+      if (event.target.matches("[data-mr-check-folder]")) {
+        // a folder's box ticks every file under it
+        var prefix = event.target.getAttribute("data-mr-check-folder") + "/";
+        form.querySelectorAll("input[name=paths]").forEach(function (box) {
+          if (box.value.indexOf(prefix) === 0) box.checked = event.target.checked;
+        });
       }
       updateChecked(form);
     }
@@ -183,14 +237,14 @@
       if (!paths.length) {
         event.preventDefault();
         var label = form.querySelector("[data-mr-checked-count]");
-        if (label) label.textContent = "Tick the files to delete first.";
+        if (label) label.textContent = t("tick_files_first");
         return;
       }
       var opened = openConfirm({
         action: form.getAttribute("action"),
         heading: form.getAttribute("data-mr-heading"),
-        message: (paths.length === 1 ? "This file" : "These " + paths.length + " files") + " will be deleted. This cannot be undone.",
-        label: "Delete",
+        message: n("delete_files_message", paths.length),
+        label: t("delete"),
         items: paths,
         itemName: "paths",
         returnFocus: event.submitter || form.querySelector("[data-mr-delete-button]"),
@@ -207,11 +261,82 @@
   function updateCompare(form, insist) {
     var count = form.querySelectorAll("input[name=versions]:checked").length;
     var hint = form.querySelector("[data-mr-compare-hint]");
+    var button = form.querySelector("[data-mr-compare-button]");
+    // Compare is offered once two versions are ticked; the hint says why until then
+    if (button) button.disabled = count < 2;
     if (!hint) return;
-    if (count >= 2) hint.textContent = count + " versions selected.";
-    else if (insist) hint.textContent = "Tick at least two versions to compare.";
-    else hint.textContent = "Tick two or more versions to compare them.";
+    if (count >= 2) hint.textContent = t("compare_selected", { count: formatNumber(count) });
+    else if (insist) hint.textContent = n("tick_two", 2);
+    else hint.textContent = t("compare_hint");
   }
+
+  root.querySelectorAll("form[data-mr-compare-form]").forEach(function (form) { updateCompare(form); });
+
+  /* -- description fields: Write/Preview tabs and a small Markdown toolbar ------------------- */
+  var previewUrl = root.getAttribute("data-preview-url");
+  var WRAPS = {
+    bold: ["**", "**"], italic: ["_", "_"], code: ["`", "`"], link: ["[", "](https://)"],
+    list: ["\n- ", ""], task: ["\n- [ ] ", ""], details: ["\n<details>\n<summary>", "</summary>\n\n\n\n</details>\n"],
+  };
+  function wrapSelection(area, kind) {
+    var pair = WRAPS[kind];
+    var start = area.selectionStart, end = area.selectionEnd;
+    var before = area.value.slice(0, start), chosen = area.value.slice(start, end), after = area.value.slice(end);
+    var open = pair[0];
+    if (open.charAt(0) === "\n" && (start === 0 || before.slice(-1) === "\n")) open = open.slice(1);
+    area.value = before + open + chosen + pair[1] + after;
+    area.focus();
+    area.setSelectionRange(start + open.length, start + open.length + chosen.length);
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  root.querySelectorAll("[data-mr-markdown-editor]").forEach(function (editor) {
+    var area = editor.querySelector("textarea");
+    var write = editor.querySelector("[data-mr-md-tab=write]");
+    var preview = editor.querySelector("[data-mr-md-tab=preview]");
+    var writePanel = document.getElementById(write.getAttribute("aria-controls"));
+    var previewPanel = document.getElementById(preview.getAttribute("aria-controls"));
+    var toolbar = editor.querySelector(".mr-md-toolbar");
+    if (!previewUrl) { preview.hidden = true; }
+    function show(tab) {
+      var previewing = tab === preview;
+      write.setAttribute("aria-selected", previewing ? "false" : "true");
+      preview.setAttribute("aria-selected", previewing ? "true" : "false");
+      write.tabIndex = previewing ? -1 : 0;
+      preview.tabIndex = previewing ? 0 : -1;
+      writePanel.hidden = previewing;
+      previewPanel.hidden = !previewing;
+      toolbar.hidden = previewing;
+      if (!previewing) return;
+      if (!area.value.trim()) { previewPanel.textContent = t("preview_empty"); return; }
+      previewPanel.textContent = t("preview_loading");
+      var body = new URLSearchParams();
+      body.set("text", area.value);
+      fetch(previewUrl, { method: "POST", credentials: "same-origin", body: body,
+                          headers: { "X-CSRFToken": root.getAttribute("data-csrf-token"), Accept: "text/html" } })
+        .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+        .then(function (html) {
+          // the server's sanitised rendering (markdown.py), parsed inertly before it is shown
+          var fresh = new DOMParser().parseFromString("<div>" + html + "</div>", "text/html").body.firstChild;
+          previewPanel.textContent = "";
+          while (fresh.firstChild) previewPanel.appendChild(fresh.firstChild);
+          if (!previewPanel.childNodes.length) previewPanel.textContent = t("preview_empty");
+        })
+        .catch(function () { previewPanel.textContent = t("preview_failed"); });
+    }
+    [write, preview].forEach(function (tab) {
+      tab.addEventListener("click", function () { show(tab); });
+      tab.addEventListener("keydown", function (event) {
+        if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+          event.preventDefault();
+          var other = tab === write ? preview : write;
+          if (!other.hidden) { show(other); other.focus(); }
+        }
+      });
+    });
+    editor.querySelectorAll("[data-mr-md]").forEach(function (button) {
+      button.addEventListener("click", function () { wrapSelection(area, button.getAttribute("data-mr-md")); });
+    });
+  });
 
   /* -- copy buttons, disclosures opened from links ---------------------------------------- */
   root.addEventListener("click", function (event) {
@@ -219,7 +344,7 @@
     if (button) {
       var text = button.getAttribute("data-mr-copy");
       var original = button.textContent;
-      var done = function () { button.textContent = "Copied"; setTimeout(function () { button.textContent = original; }, 1500); };
+      var done = function () { button.textContent = t("copied"); setTimeout(function () { button.textContent = original; }, 1500); };
       if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, function () {});
       else {
         var area = document.createElement("textarea");

@@ -11,30 +11,21 @@
   var csrfToken = root.getAttribute("data-csrf-token");
   var CONCURRENCY = 3;
 
-  function formatSize(bytes) {
-    var units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    var value = bytes;
-    for (var i = 0; i < units.length; i++) {
-      if (value < 1024 || i === units.length - 1) {
-        if (i === 0) return bytes === 1 ? "1 byte" : bytes + " bytes";
-        return value.toFixed(1) + " " + units[i];
-      }
-      value /= 1024;
-    }
-    return bytes + " bytes";
-  }
+  var i18n = window.ModelRegistryI18n;
+  var t = i18n.t;
+  var formatSize = i18n.formatSize;
 
   function encodePath(path) { return path.split("/").map(encodeURIComponent).join("/"); }
 
-  /* A subfolder as the server will accept it, or an error message. */
+  /* A subfolder as the server will accept it (services/uploads.py: check_subfolder), or an error message. */
   function checkSubfolder(value) {
     var folder = (value || "").trim().replace(/^\/+|\/+$/g, "");
     if (!folder) return { folder: "" };
-    if (folder.indexOf("\\") !== -1) return { error: "Use / between folders, not \\." };
+    if (folder.indexOf("\\") !== -1) return { error: t("subfolder_backslash") };
+    if (/\s/.test(folder)) return { error: t("subfolder_spaces") };
     var parts = folder.split("/");
     for (var i = 0; i < parts.length; i++) {
-      if (parts[i] === "" || parts[i] === "." || parts[i] === "..") return { error: "Folders can't be empty, . or .." };
-      if (parts[i] !== parts[i].trim()) return { error: "Folder names can't start or end with spaces." };
+      if (parts[i] === "" || parts[i] === "." || parts[i] === "..") return { error: t("subfolder_dots") };
     }
     return { folder: folder };
   }
@@ -44,8 +35,8 @@
       var body = JSON.parse(xhrOrText);
       if (body && body.error) return body.error;
     } catch (e) { /* not JSON */ }
-    if (status === 413) return { message: "the file is larger than the limit" };
-    return { message: status ? "the server answered " + status : "the connection failed" };
+    if (status === 413) return { message: t("larger_than_limit") };
+    return { message: status ? t("server_answered", { status: status }) : t("connection_failed") };
   }
 
   function setFieldError(form, name, message) {
@@ -74,15 +65,15 @@
     var progress = document.createElement("progress");
     progress.max = 100;
     progress.value = 0;
-    progress.setAttribute("aria-label", "Progress of " + path);
+    progress.setAttribute("aria-label", t("progress_of", { path: path }));
     var status = document.createElement("span");
     status.className = "mr-upload-status";
-    status.textContent = "Waiting";
+    status.textContent = t("waiting");
     var cancel = document.createElement("button");
     cancel.type = "button";
     cancel.className = "mr-btn mr-btn-sm";
-    cancel.textContent = "Cancel";
-    cancel.setAttribute("aria-label", "Cancel " + path);
+    cancel.textContent = t("cancel");
+    cancel.setAttribute("aria-label", t("cancel_path", { path: path }));
     li.append(name, progress, status, cancel);
     this.list.appendChild(li);
     this.list.hidden = false;
@@ -92,13 +83,14 @@
     item.li.setAttribute("data-state", state);
     item.status.textContent = text;
     if (state === "done") item.progress.value = 100;
+    else item.progress.hidden = true;  // a failed or canceled row shows its reason, never a full bar
     item.cancel.hidden = true;
   };
 
   /* PUT one file; resolves with {ok, error}. */
   function sendFile(item, url, list) {
     return new Promise(function (resolve) {
-      if (item.canceled) { list.finish(item, "canceled", "Canceled"); resolve({ ok: false, error: "canceled" }); return; }
+      if (item.canceled) { list.finish(item, "canceled", t("canceled")); resolve({ ok: false, error: "canceled" }); return; }
       var xhr = new XMLHttpRequest();
       item.xhr = xhr;
       xhr.open("PUT", url);
@@ -106,21 +98,24 @@
       xhr.setRequestHeader("Content-Type", item.file.type || "application/octet-stream");
       xhr.setRequestHeader("Accept", "application/json");
       item.li.setAttribute("data-state", "uploading");
-      item.status.textContent = "Uploading 0%";
+      item.status.textContent = t("uploading_percent", { percent: 0 });
       xhr.upload.addEventListener("progress", function (event) {
         if (!event.lengthComputable) return;
         var percent = Math.floor(event.loaded / event.total * 100);
         item.progress.value = percent;
-        item.status.textContent = "Uploading " + percent + "%";
+        item.status.textContent = t("uploading_percent", { percent: percent });
       });
       xhr.addEventListener("load", function () {
-        if (xhr.status === 201) { list.finish(item, "done", "Uploaded"); resolve({ ok: true }); return; }
+        if (xhr.status === 201) { list.finish(item, "done", t("uploaded")); resolve({ ok: true }); return; }
         var error = apiError(xhr.responseText, xhr.status);
-        list.finish(item, "failed", "Failed: " + error.message);
+        list.finish(item, "failed", t("failed", { problem: error.message }));
         resolve({ ok: false, error: error.message });
       });
-      xhr.addEventListener("error", function () { list.finish(item, "failed", "Failed: the connection broke"); resolve({ ok: false, error: "the connection broke" }); });
-      xhr.addEventListener("abort", function () { list.finish(item, "canceled", "Canceled"); resolve({ ok: false, error: "canceled" }); });
+      xhr.addEventListener("error", function () {
+        list.finish(item, "failed", t("failed", { problem: t("connection_broke") }));
+        resolve({ ok: false, error: t("connection_broke") });
+      });
+      xhr.addEventListener("abort", function () { list.finish(item, "canceled", t("canceled")); resolve({ ok: false, error: "canceled" }); });
       xhr.send(item.file);
     });
   }
@@ -132,7 +127,7 @@
       item.cancel.addEventListener("click", function () {
         item.canceled = true;
         if (item.xhr) item.xhr.abort();
-        else list.finish(item, "canceled", "Canceled");
+        else list.finish(item, "canceled", t("canceled"));
       });
       return item;
     });
@@ -143,7 +138,7 @@
       var index = next++;
       var item = items[index];
       if (maxSize && item.file.size > maxSize) {
-        list.finish(item, "failed", "Not sent: larger than " + formatSize(maxSize));
+        list.finish(item, "failed", t("not_sent_too_large", { size: formatSize(maxSize) }));
         results[index] = { ok: false, path: item.path, error: "larger than " + formatSize(maxSize) };
         return worker();
       }
@@ -179,8 +174,30 @@
   }
 
   /* -- the Artifacts tab ----------------------------------------------------------------- */
+  /* The files picked with "select", listed before they are sent. */
+  function showPicked(listEl, files, maxSize) {
+    listEl.textContent = "";
+    files.forEach(function (file) {
+      var li = document.createElement("li");
+      var name = document.createElement("span");
+      name.className = "mr-upload-name";
+      name.textContent = file.name;
+      var size = document.createElement("span");
+      size.className = "mr-muted";
+      size.textContent = formatSize(file.size) + (maxSize && file.size > maxSize ? " — " + t("too_large_suffix") : "");
+      li.append(name, size);
+      listEl.appendChild(li);
+    });
+    listEl.hidden = !files.length;
+  }
+
   function setupUploader(form) {
-    var list = new UploadList(form.querySelector("[data-mr-upload-list]"));
+    var listEl = form.querySelector("[data-mr-upload-list]");
+    var list = new UploadList(listEl);
+    var box = form.querySelector("[data-mr-uploads-box]");
+    var summary = form.querySelector("[data-mr-uploads-summary]");
+    var clear = form.querySelector("[data-mr-uploads-clear]");
+    var picked = form.querySelector("[data-mr-file-list]");
     var input = form.querySelector("input[type=file]");
     var zone = form.querySelector("[data-mr-dropzone]");
     var status = form.querySelector("[data-mr-status]");
@@ -188,32 +205,63 @@
     var baseUrl = form.getAttribute("data-api-url");
     var running = 0;
 
+    /* the upload list's summary line, kept in step with its rows */
+    function summarize() {
+      var rows = Array.prototype.slice.call(listEl.querySelectorAll("li"));
+      var count = function (states) { return rows.filter(function (li) { return states.indexOf(li.getAttribute("data-state")) !== -1; }).length; };
+      if (box) box.hidden = !rows.length;
+      if (summary) summary.textContent = t("uploads_summary", {
+        done: i18n.formatNumber(count(["done"])), failed: i18n.formatNumber(count(["failed", "canceled"])),
+        running: i18n.formatNumber(count(["waiting", "uploading"])) });
+      if (clear) clear.disabled = !count(["done", "failed", "canceled"]);
+    }
+    new MutationObserver(summarize).observe(listEl, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
+    if (clear) clear.addEventListener("click", function () {
+      listEl.querySelectorAll("li[data-state=done], li[data-state=failed], li[data-state=canceled]").forEach(function (li) { li.remove(); });
+      if (!listEl.children.length) listEl.hidden = true;
+      summarize();
+    });
+
     function start(files) {
       var checked = checkSubfolder(form.querySelector("[name=subfolder]").value);
       if (checked.error) {
         var field = setFieldError(form, "subfolder", checked.error);
         if (field) field.focus();
-        return;
+        return false;
       }
       setFieldError(form, "subfolder", "");
-      if (!files.length) { status.textContent = "Select files first, or drop them on the drop area."; return; }
+      if (!files.length) { status.textContent = t("select_first"); return false; }
       running += 1;
-      status.textContent = "Uploading " + files.length + " file" + (files.length === 1 ? "" : "s") + "…";
+      status.textContent = i18n.n("uploading_files", files.length);
       uploadAll(files, checked.folder, baseUrl, list, maxSize).then(function (results) {
         var ok = results.filter(function (r) { return r.ok; }).length;
-        var failed = results.length - ok;
-        status.textContent = ok + " uploaded" + (failed ? ", " + failed + " not uploaded" : "") + ".";
+        status.textContent = "";
+        summarize();
         return ok ? refreshTree() : null;
       }).catch(function () {
-        status.textContent = "Uploaded; reload the page to see the files.";
+        status.textContent = t("uploaded_reload");
       }).then(function () { running -= 1; });
+      return true;
     }
 
+    input.addEventListener("change", function () {
+      var files = Array.prototype.slice.call(input.files || []);
+      showPicked(picked, files, maxSize);
+      var total = files.reduce(function (sum, f) { return sum + f.size; }, 0);
+      status.textContent = files.length ? t("picked_summary", { count: i18n.formatNumber(files.length), size: formatSize(total) }) : "";
+    });
+    form.querySelector("[name=subfolder]").addEventListener("input", function (event) {
+      // the same rule as the server, checked while typing; a corrected value clears the error
+      var checked = checkSubfolder(event.target.value);
+      setFieldError(form, "subfolder", checked.error || "");
+    });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var files = Array.prototype.slice.call(input.files || []);
-      start(files);
-      input.value = "";
+      if (start(files)) {
+        input.value = "";
+        showPicked(picked, [], maxSize);
+      }
     });
     ["dragenter", "dragover"].forEach(function (type) {
       zone.addEventListener(type, function (event) {
