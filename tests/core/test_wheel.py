@@ -23,7 +23,10 @@ CHECK = textwrap.dedent("""
     client = app.test_client()
     models = client.get("/api/v1/projects/demo/models", headers={"Authorization": "Bearer " + token})
     login = client.get("/login")
+    ja_login = client.get("/login", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    from flask_modelregistry.i18n import translations
     print(json.dumps({
+        "ja": ["ログイン" in ja_login, translations("ja").gettext("Model registry")],
         "package": flask_modelregistry.__file__, "example": example_app.__file__,
         "templates": str(templates_dir()), "migrations": str(migrations_dir()),
         "init": out[0], "models": models.get_json(), "login": login.status_code,
@@ -52,7 +55,8 @@ def test_wheel_carries_templates_and_migrations_and_runs(tmp_path):
     report = json.loads(result.stdout.strip().splitlines()[-1])
     for key in ("package", "example", "templates", "migrations"):
         assert report[key].startswith(str(target)), (key, report[key])
-    assert "mr_0001" in report["init"]
+    assert "Registry tables at revision mr_" in report["init"]
+    assert report["ja"] == [True, "モデルレジストリ"]  # both compiled catalogues came with the wheel
     assert report["models"]["items"][0]["name"] == "fraud-detector"
     assert report["models"]["items"][0]["version_count"] == 3
     assert report["login"] == 200
