@@ -152,3 +152,52 @@ def storage_check(grace: float | None) -> None:
                    err=True)
         sys.exit(1)
     click.echo(f"Storage is consistent: {current_state().store.describe()}")
+
+
+@registry_cli.group("webhooks")
+def webhooks_group() -> None:
+    """Webhook deliveries."""
+
+
+@webhooks_group.command("worker")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Deliveries sent at the same time by this process.")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit (for cron jobs).")
+@click.option("--max-seconds", type=click.FloatRange(min=0), default=None,
+              help="Stop after this many seconds (default: run until interrupted).")
+def webhooks_worker(threads: int, once: bool, max_seconds: float | None) -> None:
+    """Run dedicated webhook deliverers. Several workers (on several hosts) may run at once on
+    PostgreSQL: each delivery is claimed by one of them at a time."""
+    import threading
+    import time
+
+    from flask import current_app
+
+    from .webhooks import deliverer
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        name = deliverer.worker_name("worker")
+        total = 0
+        while True:
+            sent = deliverer.deliver_due(name, limit=50)
+            total += sent
+            if not sent:
+                break
+        click.echo(f"Sent {total} webhook deliveries")
+        return
+    workers = [deliverer.DelivererThread(app, kind="worker") for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    click.echo(f"Webhook worker started with {threads} deliverer thread(s) (Ctrl-C to stop)")
+    deadline = time.monotonic() + max_seconds if max_seconds is not None else None
+    stop = threading.Event()
+    try:
+        while not stop.wait(0.2):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+    except KeyboardInterrupt:
+        pass
+    for worker in workers:
+        worker.stop()
+    click.echo("Webhook worker stopped")

@@ -61,6 +61,25 @@ DEFAULTS: dict[str, t.Any] = {
     #: 0 turns the background sweeper off (``flask model-registry storage sweep`` still works);
     #: it never starts in an app with ``TESTING`` set.
     "SWEEP_INTERVAL": 900,
+    #: Let webhooks target loopback, private, link-local and metadata addresses (tests, labs).
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS": False,
+    #: Who sends deliveries in this process: ``"thread"`` (a background thread per process,
+    #: started by the first request or the first event) or ``"none"`` (only
+    #: ``flask model-registry webhooks worker`` or the host's queue through ``webhook_dispatcher``).
+    "WEBHOOK_DELIVERER": "thread",
+    #: Seconds to connect and to wait for the receiver's answer, each.
+    "WEBHOOK_TIMEOUT": 10,
+    #: Retries wait ``RETRY_BASE * 2**(attempt-1)`` seconds, at most ``RETRY_MAX``; after
+    #: ``MAX_ATTEMPTS`` failed attempts a delivery is marked failed (it can still be redelivered).
+    "WEBHOOK_RETRY_BASE": 10.0,
+    "WEBHOOK_RETRY_MAX": 3600.0,
+    "WEBHOOK_MAX_ATTEMPTS": 15,
+    #: How often an idle deliverer looks for due deliveries, in seconds.
+    "WEBHOOK_POLL_INTERVAL": 1.0,
+    #: How long a claimed delivery stays with its deliverer before another may take it, in seconds.
+    "WEBHOOK_LEASE": 120,
+    #: The key material webhook secrets are encrypted with; ``None``: the app's ``SECRET_KEY``.
+    "WEBHOOK_SECRET_KEY": None,
 }
 
 PREFIX = "MODEL_REGISTRY_"

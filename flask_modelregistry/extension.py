@@ -44,7 +44,11 @@ class ModelRegistry:
     ``MODEL_REGISTRY_SIGNED_URL_EXPIRY``, ``MODEL_REGISTRY_MULTIPART_UPLOADS``,
     ``MODEL_REGISTRY_MULTIPART_EXPIRY``, ``MODEL_REGISTRY_GCS_SIGNING_KEY``,
     ``MODEL_REGISTRY_DIRECT_UPLOADS``, ``MODEL_REGISTRY_ENABLE_PAGES``, ``MODEL_REGISTRY_ENABLE_MLFLOW``,
-    ``MODEL_REGISTRY_STORAGE_GRACE_PERIOD``, ``MODEL_REGISTRY_SWEEP_INTERVAL``.
+    ``MODEL_REGISTRY_STORAGE_GRACE_PERIOD``, ``MODEL_REGISTRY_SWEEP_INTERVAL``,
+    ``MODEL_REGISTRY_WEBHOOK_ALLOW_PRIVATE_TARGETS``, ``MODEL_REGISTRY_WEBHOOK_DELIVERER``,
+    ``MODEL_REGISTRY_WEBHOOK_TIMEOUT``, ``MODEL_REGISTRY_WEBHOOK_RETRY_BASE``, ``MODEL_REGISTRY_WEBHOOK_RETRY_MAX``,
+    ``MODEL_REGISTRY_WEBHOOK_MAX_ATTEMPTS``, ``MODEL_REGISTRY_WEBHOOK_POLL_INTERVAL``,
+    ``MODEL_REGISTRY_WEBHOOK_LEASE``, ``MODEL_REGISTRY_WEBHOOK_SECRET_KEY``.
     """
 
     def __init__(self, app: Flask | None = None, *, db: SQLAlchemy,
@@ -100,6 +104,14 @@ class ModelRegistry:
         self.callbacks.locale_selector = callback
         return callback
 
+    def webhook_dispatcher(self, callback: t.Callable[[list[int]], None]) -> t.Callable[[list[int]], None]:
+        """Register ``callback(delivery_ids)``, called after each commit that queued webhook
+        deliveries, to hand them to the host's own queue (Celery, RQ). The task calls
+        ``flask_modelregistry.webhooks.deliverer.deliver(delivery_id)`` in an app context;
+        retries are picked up by any deliverer (see README, "Webhooks")."""
+        self.callbacks.webhook_dispatcher = callback
+        return callback
+
     # -- mounting ------------------------------------------------------------------------------
 
     def init_app(self, app: Flask) -> None:
@@ -150,6 +162,10 @@ class ModelRegistry:
             ensure_background_sweeper(app)
         app.before_request(sweeper_of_this_process)
 
+        from .webhooks.deliverer import start_on_first_request
+
+        start_on_first_request(app)
+
     @staticmethod
     def _check_config(app: Flask) -> None:
         for key in ("WRITE_ROLE", "ADMIN_ROLE"):
@@ -157,6 +173,8 @@ class ModelRegistry:
                 raise ValueError(f"{cfg.PREFIX + key} must be one of {', '.join(ROLES)}")
         if app.config[cfg.PREFIX + "DEFAULT_VISIBILITY"] not in ("public", "private"):
             raise ValueError(f"{cfg.PREFIX}DEFAULT_VISIBILITY must be 'public' or 'private'")
+        if app.config[cfg.PREFIX + "WEBHOOK_DELIVERER"] not in ("thread", "none"):
+            raise ValueError(f"{cfg.PREFIX}WEBHOOK_DELIVERER must be 'thread' or 'none'")
         prefix = app.config[cfg.PREFIX + "URL_PREFIX"]
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise ValueError(f"{cfg.PREFIX}URL_PREFIX must start with '/' and not end with one")

@@ -52,6 +52,8 @@ class HostCallbacks:
         self.ci_job_resolver: CIJobResolver | None = None
         #: the language of the pages for the current request (:mod:`flask_modelregistry.i18n`)
         self.locale_selector: LocaleSelector | None = None
+        #: ``callback(delivery_ids)`` handing new webhook deliveries to the host's queue, or None
+        self.webhook_dispatcher: t.Callable[[list[int]], None] | None = None
 
     def role_of(self, user: t.Any, project: str) -> str | None:
         """The role of ``user`` (never anonymous) in ``project``, or None without one."""

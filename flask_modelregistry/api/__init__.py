@@ -8,6 +8,7 @@ from ..kit.auth import check_session_csrf, request_actor
 from ..kit.json_errors import register_json_errors
 from . import views  # noqa: F401  (fills the route table)
 from . import compare_views  # noqa: F401  (comparison, evolution, lineage routes)
+from . import webhook_views  # noqa: F401  (webhooks and their delivery logs)
 from .openapi import build_spec
 from .routing import ROUTES
 

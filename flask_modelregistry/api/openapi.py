@@ -59,6 +59,9 @@ def build_spec(prefix: str = "") -> dict[str, t.Any]:
     spec.components.security_scheme("private_token", {"type": "apiKey", "in": "header", "name": "PRIVATE-TOKEN"})
     plugin.converter.add_attribute_function(_object_sizes)
     spec.components.schema("Error", schema=schemas.Error)
+    from ..services.events import catalog_markdown
+
+    spec.tag({"name": "webhooks", "description": catalog_markdown()})
     paths: dict[str, dict[str, t.Any]] = {}
     for r in ROUTES:
         path, params = _path(r.rule)
@@ -87,7 +90,7 @@ def build_spec(prefix: str = "") -> dict[str, t.Any]:
         elif r.status == 204:
             responses["204"] = {"description": "Done"}
         else:
-            responses[str(r.status)] = {"description": "OK" if r.status == 200 else "Created",
+            responses[str(r.status)] = {"description": {200: "OK", 201: "Created"}.get(r.status, "Accepted"),
                                         "content": {"application/json": {"schema": r.response}}}
         for code, text in ERROR_RESPONSES.items():
             responses[code] = {"description": text, "content": {"application/json": {"schema": "Error"}}}

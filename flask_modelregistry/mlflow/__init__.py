@@ -17,7 +17,7 @@ import typing as t
 from flask import Blueprint, Flask, g
 
 from ..kit.auth import check_session_csrf, request_actor
-from . import artifact_views, logged_model_views, registry_views, tracking_views  # noqa: F401  (fill ROUTES)
+from . import artifact_views, logged_model_views, registry_views, tracking_views, webhook_views  # noqa: F401  (fill ROUTES)
 from .errors import MlflowError, register_error_handlers
 from .routing import ROUTES
 

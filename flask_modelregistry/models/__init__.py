@@ -6,9 +6,11 @@ from .base import Base, metadata, utcnow
 from .registry import ModelAlias, ModelTag, ModelVersion, ProjectSettings, RegisteredModel, VersionTag
 from .storage import PendingObject, StorageLease
 from .tracking import Artifact, Experiment, LoggedModel, Run, RunDataset, RunMetric, RunParam, RunTag
+from .webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "AccessToken", "Artifact", "AuditEvent", "Base", "Experiment", "LoggedModel", "ModelAlias",
     "ModelTag", "ModelVersion", "PendingObject", "ProjectSettings", "RegisteredModel", "Run", "RunDataset",
-    "RunMetric", "RunParam", "RunTag", "StorageLease", "VersionTag", "metadata", "utcnow",
+    "RunMetric", "RunParam", "RunTag", "StorageLease", "VersionTag", "Webhook", "WebhookAttempt", "WebhookDelivery",
+    "metadata", "utcnow",
 ]

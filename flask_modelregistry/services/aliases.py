@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from ..errors import BadRequest, Invalid
 from ..models import ModelAlias, ModelVersion, RegisteredModel, utcnow
 from ..versioning import parse_version
-from . import audit
+from . import audit, events
 from .access import authorize
 from .batches import chunks
 from .common import lock_row, session, unit_of_work, upsert
@@ -52,6 +52,7 @@ def set_alias(project: str, actor: Actor, model: RegisteredModel, alias: t.Any, 
     model.updated_at = utcnow()
     audit.record(project, actor, "model.alias.set", "model", model.id, model.name,
                  {"alias": alias, "version": version.version})
+    events.alias_created(project, model.name, alias, version.number)
 
 
 @unit_of_work
@@ -65,6 +66,7 @@ def delete_alias(project: str, actor: Actor, model: RegisteredModel, alias: t.An
     if deleted.rowcount:
         model.updated_at = utcnow()
         audit.record(project, actor, "model.alias.delete", "model", model.id, model.name, {"alias": alias})
+        events.alias_deleted(project, model.name, alias)
 
 
 def version_by_alias(project: str, actor: Actor, model: RegisteredModel, alias: t.Any) -> ModelVersion:

@@ -20,7 +20,7 @@ from ..errors import AlreadyExists, BadRequest, NotFound, TooLarge
 from ..state import current_state
 from ..models import Artifact, Run, utcnow
 from ..paths import validate_artifact_path
-from . import audit, ledger
+from . import audit, events, ledger
 from .access import authorize
 from .common import after_commit, end_read_transaction, lock_row, session, unit_of_work
 from .identity import Actor
@@ -142,6 +142,8 @@ def _record_upload(project: str, actor: Actor, run_id: str, path: str, key: str,
         ledger.schedule_deletes([current.storage_key])
     audit.record(project, actor, "artifact.upload", "artifact", artifact.id, path,
                  {"run_id": run_id, "size": stored.size, "sha256": stored.sha256})
+    for name, number in events.versions_of_run(run_id):
+        events.file_created(project, name, number, path, stored.size, stored.sha256)
     return artifact, [current.storage_key] if current is not None else []
 
 
@@ -193,6 +195,9 @@ def delete_artifacts(project: str, actor: Actor, run_id: str, paths: t.Any) -> l
     _touch(run_id)
     audit.record(project, actor, "artifact.delete", "run", run_id, ", ".join(sorted(found))[:1024],
                  {"paths": sorted(found)})
+    for name, number in events.versions_of_run(run_id):
+        for path in sorted(found):
+            events.file_deleted(project, name, number, path)
     after_commit(lambda: delete_stored_objects(keys))
     return sorted(found)
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from ..config import config_value
 from ..errors import AlreadyExists, Invalid, NotFound
 from ..models import ModelTag, ModelVersion, RegisteredModel, utcnow
-from . import audit
+from . import audit, events
 from .access import authorize
 from .batches import latest_order
 from .common import (Page, after_commit, check_name, check_string_map, check_text, clamp_page, like_pattern,
@@ -125,6 +125,7 @@ def create_model(project: str, actor: Actor, *, name: t.Any, description: t.Any 
     s.add(model)
     s.flush()
     audit.record(project, actor, "model.create", "model", model.id, name)
+    events.model_created(project, name, tag_map, description)
     return model
 
 
@@ -205,4 +206,5 @@ def delete_model(project: str, actor: Actor, model: RegisteredModel) -> None:
     s.execute(sa.delete(RegisteredModel).where(RegisteredModel.id == model_id))
     audit.record(project, actor, "model.delete", "model", model_id, name,
                  {"versions": len(version_ids), "files": len(keys)})
+    events.model_deleted(project, name)
     after_commit(lambda: delete_stored_objects(keys))

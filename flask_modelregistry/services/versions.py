@@ -12,7 +12,7 @@ from ..errors import AlreadyExists, Invalid, NotFound
 from ..models import (Artifact, LoggedModel, ModelAlias, ModelVersion, RegisteredModel, Run, RunDataset,
                       RunMetric, RunParam, RunTag, VersionTag, utcnow)
 from ..versioning import ParsedVersion, next_major, parse_version
-from . import audit, batches
+from . import audit, batches, events
 from .access import authorize
 from .artifacts import delete_rows_returning_keys
 from .common import (Page, after_commit, check_string_map, check_text, clamp_page, like_pattern, lock_row, row_id,
@@ -230,6 +230,8 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
               .values(updated_at=utcnow()))
     audit.record(project, actor, "version.create", "version", mv.id,
                  f"{model.name}/{chosen.text}", {"number": number})
+    events.version_created(project, model.name, number, chosen.text, chosen.prerelease is not None,
+                           source=source, run_id=run.id, tags=meta, description=description)
     if copied_artifacts:
         from .artifacts import record_copies
 
@@ -313,6 +315,12 @@ def replace_metadata(project: str, actor: Actor, version: ModelVersion, metadata
     meta = check_string_map(metadata, "metadata")
     s = session()
     lock_row(ModelVersion, version.id, "model version not found")
+    before = dict(s.execute(sa.select(VersionTag.key, VersionTag.value).where(VersionTag.version_id == version.id)).all())
+    for key in sorted(set(before) - set(meta)):
+        events.version_tag_deleted(project, version.model.name, version.number, key)
+    for key, value in meta.items():
+        if before.get(key) != value:
+            events.version_tag_set(project, version.model.name, version.number, key, value)
     s.execute(sa.delete(VersionTag).where(VersionTag.version_id == version.id))
     s.add_all(VersionTag(version_id=version.id, key=k, value=v) for k, v in meta.items())
     version.updated_at = utcnow()
@@ -332,6 +340,7 @@ def set_version_tag(project: str, actor: Actor, version: ModelVersion, key: t.An
            update=("value",))
     audit.record(project, actor, "version.tag.set", "version", version.id,
                  f"{version.model.name}/{version.version}", {key: value})
+    events.version_tag_set(project, version.model.name, version.number, key, value)
     session().flush()
 
 
@@ -339,7 +348,9 @@ def set_version_tag(project: str, actor: Actor, version: ModelVersion, key: t.An
 def delete_version_tag(project: str, actor: Actor, version: ModelVersion, key: str) -> None:
     authorize(project, actor, "write")
     lock_row(ModelVersion, version.id, "model version not found")
-    session().execute(sa.delete(VersionTag).where(VersionTag.version_id == version.id, VersionTag.key == key))
+    deleted = session().execute(sa.delete(VersionTag).where(VersionTag.version_id == version.id, VersionTag.key == key))
+    if deleted.rowcount:
+        events.version_tag_deleted(project, version.model.name, version.number, key)
 
 
 def purge_versions(version_ids: t.Sequence[int]) -> list[str]:
@@ -374,9 +385,11 @@ def delete_version(project: str, actor: Actor, version: ModelVersion) -> None:
 
     authorize(project, actor, "write")
     model_id, label, vid = version.model_id, f"{version.model.name}/{version.version}", version.id
+    name, number, semver = version.model.name, version.number, version.version
     s = session()
     lock_row(RegisteredModel, model_id, "model not found")
     keys = purge_versions([vid])
     s.execute(sa.update(RegisteredModel).where(RegisteredModel.id == model_id).values(updated_at=utcnow()))
     audit.record(project, actor, "version.delete", "version", vid, label, {"files": len(keys)})
+    events.version_deleted(project, name, number, semver)
     after_commit(lambda: delete_stored_objects(keys))

@@ -19,7 +19,7 @@ from ..resources import templates_dir
 from . import context, errors
 
 #: Page modules of this package, each with ``register(bp)``.
-PAGE_MODULES: list[str] = ["models", "versions", "artifacts", "settings", "compare", "preview"]
+PAGE_MODULES: list[str] = ["models", "versions", "artifacts", "settings", "compare", "preview", "webhooks"]
 
 STATIC_URL_PATH = "/-/model-registry/static"
 

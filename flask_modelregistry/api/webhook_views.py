@@ -1,0 +1,122 @@
+"""JSON API v1 views of a project's webhooks (maintainers and above) and their delivery logs."""
+from __future__ import annotations
+
+import json
+import typing as t
+
+from flask import Response, jsonify
+
+from ..kit.auth import request_actor
+from ..services import webhooks as webhook_service
+from . import webhook_schemas as ws
+from .routing import json_body, query_args, route
+from .views import P
+
+if t.TYPE_CHECKING:
+    from ..models import Webhook, WebhookDelivery
+
+W = P + "/webhooks"
+H = W + "/<int:webhook_id>"
+_hook_schema = ws.Webhook()
+_delivery_schema = ws.Delivery()
+
+
+def webhook_json(hook: Webhook) -> dict[str, t.Any]:
+    return _hook_schema.dump({
+        "id": hook.id, "name": hook.name, "url": hook.url, "events": list(hook.events or []),
+        "description": hook.description, "status": hook.status, "has_secret": bool(hook.secret_encrypted),
+        "created_at": hook.created_at, "updated_at": hook.updated_at})
+
+
+def delivery_json(d: WebhookDelivery) -> dict[str, t.Any]:
+    return _delivery_schema.dump({
+        "id": d.id, "delivery_id": d.delivery_id, "event": d.event, "state": d.state, "attempts": d.attempts,
+        "next_attempt_at": d.next_attempt_at if d.state == "pending" else None, "created_at": d.created_at,
+        "delivered_at": d.delivered_at, "last_status": d.last_status, "is_test": d.is_test,
+        "payload": json.loads(d.payload),
+        "attempt_log": [{"attempted_at": a.attempted_at, "status": a.status, "duration_ms": a.duration_ms,
+                         "response_head": a.response_head, "error": a.error} for a in d.attempt_log]})
+
+
+def _hook(project: str, webhook_id: int) -> Webhook:
+    return webhook_service.get_webhook(project, request_actor(), webhook_id)
+
+
+@route(W, "GET", summary="List webhooks", tag="webhooks", query=ws.PageQuery, response=ws.WebhookPage)
+def list_webhooks(project: str):
+    """The project's webhooks, newest first (maintainers and above)."""
+    page = webhook_service.list_webhooks(project, request_actor(), **query_args(ws.PageQuery))
+    return jsonify({"items": [webhook_json(h) for h in page.items], "page": page.page,
+                    "per_page": page.per_page, "total": page.total})
+
+
+@route(W, "POST", summary="Create a webhook", tag="webhooks", body=ws.WebhookCreate, response=ws.Webhook, status=201)
+def create_webhook(project: str):
+    """The URL must be http(s) to a public address (unless private targets are allowed); the secret
+    signs every delivery and is never shown again."""
+    data = json_body(ws.WebhookCreate)
+    hook = webhook_service.create_webhook(project, request_actor(), **data)
+    return jsonify(webhook_json(hook)), 201
+
+
+@route(H, "GET", summary="Get a webhook", tag="webhooks", response=ws.Webhook)
+def get_webhook(project: str, webhook_id: int):
+    return jsonify(webhook_json(_hook(project, webhook_id)))
+
+
+@route(H, "PATCH", summary="Change a webhook (name, URL, events, secret, description, status)", tag="webhooks",
+       body=ws.WebhookUpdate, response=ws.Webhook)
+def update_webhook(project: str, webhook_id: int):
+    """`status: DISABLED` stops deliveries (they wait); `ACTIVE` resumes them. `secret: ""` removes the secret."""
+    data = json_body(ws.WebhookUpdate)
+    if "secret" in data and data["secret"] is None:
+        data["secret"] = ""
+    hook = webhook_service.update_webhook(project, request_actor(), _hook(project, webhook_id), **data)
+    return jsonify(webhook_json(hook))
+
+
+@route(H, "DELETE", summary="Delete a webhook and its delivery log", tag="webhooks", status=204)
+def delete_webhook(project: str, webhook_id: int):
+    webhook_service.delete_webhook(project, request_actor(), _hook(project, webhook_id))
+    return Response(status=204)
+
+
+@route(H + "/test", "POST", summary="Send a test delivery now", tag="webhooks", body=ws.TestRequest,
+       response=ws.TestResult)
+def test_webhook(project: str, webhook_id: int):
+    """Sends an example of `event` (default: the webhook's first event) and answers with the
+    receiver's answer; the test is kept in the delivery log."""
+    data = json_body(ws.TestRequest) if _has_body() else {}
+    result = webhook_service.test_webhook(project, request_actor(), _hook(project, webhook_id), data.get("event"))
+    answer = ws.TestResult(exclude=("delivery",)).dump({
+        "success": result.success, "response_status": result.status, "response_body": result.body,
+        "error_message": result.error, "duration_ms": result.duration_ms})
+    answer["delivery"] = delivery_json(result.delivery)
+    return jsonify(answer)
+
+
+def _has_body() -> bool:
+    from flask import request
+
+    return bool(request.content_length) or bool(request.headers.get("Transfer-Encoding"))
+
+
+@route(H + "/deliveries", "GET", summary="The webhook's delivery log", tag="webhooks", query=ws.PageQuery,
+       response=ws.DeliveryPage)
+def list_deliveries(project: str, webhook_id: int):
+    """Newest first; each delivery with its state and every attempt's time, status, duration and
+    the first bytes of the answer."""
+    page = webhook_service.list_deliveries(project, request_actor(), _hook(project, webhook_id),
+                                           **query_args(ws.PageQuery))
+    return jsonify({"items": [delivery_json(d) for d in page.items], "page": page.page,
+                    "per_page": page.per_page, "total": page.total})
+
+
+@route(H + "/deliveries/<int:delivery>/redeliver", "POST", summary="Send a delivery again", tag="webhooks",
+       response=ws.Delivery, status=202)
+def redeliver(project: str, webhook_id: int, delivery: int):
+    """Queues the delivery again with the same delivery id and body; a deliverer sends it within seconds."""
+    hook = _hook(project, webhook_id)
+    found = webhook_service.get_delivery(project, request_actor(), hook, delivery)
+    found = webhook_service.redeliver(project, request_actor(), hook, found)
+    return jsonify(delivery_json(found)), 202

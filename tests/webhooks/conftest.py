@@ -1,0 +1,47 @@
+"""Webhook tests: private targets allowed (the receiver is on 127.0.0.1), fast backoff, and the
+app's deliverer thread stopped after each test."""
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+
+from .receiver import Receiver
+
+SECRET = "whsec-test-0123456789"
+FAST = {
+    "MODEL_REGISTRY_WEBHOOK_ALLOW_PRIVATE_TARGETS": True,
+    "MODEL_REGISTRY_WEBHOOK_RETRY_BASE": 0.1,
+    "MODEL_REGISTRY_WEBHOOK_RETRY_MAX": 0.4,
+    "MODEL_REGISTRY_WEBHOOK_POLL_INTERVAL": 0.1,
+    "MODEL_REGISTRY_WEBHOOK_TIMEOUT": 2,
+}
+
+
+@pytest.fixture
+def app_config() -> dict[str, t.Any]:
+    return dict(FAST)
+
+
+@pytest.fixture(autouse=True)
+def _stop_deliverers() -> t.Iterator[None]:
+    yield
+    from flask_modelregistry.webhooks.deliverer import _THREADS
+
+    for thread in list(_THREADS.values()):
+        thread.stop()
+    _THREADS.clear()
+
+
+@pytest.fixture
+def receiver() -> t.Iterator[Receiver]:
+    r = Receiver(secret=SECRET).start()
+    yield r
+    r.stop()
+
+
+def add_webhook(client, person, receiver: Receiver, events: list[str], project: str = "proj", **extra: t.Any) -> dict:
+    body = {"name": "hook", "url": receiver.url, "events": events, "secret": SECRET, **extra}
+    response = client.post(f"/api/v1/projects/{project}/webhooks", json=body, headers=person.headers)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()

@@ -1,0 +1,97 @@
+"""The webhooks page under the registry's settings, for maintainers: create, edit, send a test,
+read the delivery log, redeliver, disable, delete after confirmation."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.pages.conftest import csrf_from
+from tests.support import login
+
+from .conftest import SECRET
+
+PAGE = "/projects/proj/model-registry/webhooks"
+
+
+@pytest.fixture
+def maintainer(app, people):
+    client = app.test_client()
+    login(client, "max")
+    return client
+
+
+def test_a_maintainer_manages_a_webhook_from_the_pages(maintainer, receiver, people):
+    empty = maintainer.get(PAGE)
+    assert empty.status_code == 200 and b"No webhooks yet" in empty.data
+    assert b"Webhooks" in maintainer.get("/projects/proj/model-registry/settings").data
+    form = maintainer.get(PAGE + "/new")
+    made = maintainer.post(PAGE + "/new", data={
+        "csrf_token": csrf_from(form.data), "name": "deploy", "url": receiver.url, "secret": SECRET,
+        "events": ["model_version.created", "model_version_alias.created"], "description": "start the rollout"})
+    assert made.status_code == 302
+    hook_url = made.headers["Location"]
+    listing = maintainer.get(PAGE).get_data(as_text=True)
+    assert "deploy" in listing and receiver.url in listing and SECRET not in listing
+    assert "Delete webhook" in listing and "Send test" in listing
+
+    page = maintainer.get(hook_url)
+    token = csrf_from(page.data)
+    assert SECRET not in page.get_data(as_text=True)
+    tested = maintainer.post(hook_url + "/test", data={"csrf_token": token}, follow_redirects=True)
+    text = tested.get_data(as_text=True)
+    assert "Test delivered: the receiver answered 200" in text
+    assert receiver.accepted[0].verified
+    assert "model_version.created" in text and "thanks " in text and " ms" in text  # the attempt's answer and time
+    delivery = re.search(r'/deliveries/(\d+)/redeliver', text).group(1)
+    again = maintainer.post(f"{hook_url}/deliveries/{delivery}/redeliver", data={"csrf_token": token})
+    assert again.status_code == 302
+    receiver.wait_for(2)
+    assert receiver.accepted[1].delivery_id == receiver.accepted[0].delivery_id
+
+    edit = maintainer.get(hook_url + "/edit")
+    assert b"A secret is set" in edit.data
+    saved = maintainer.post(hook_url + "/edit", data={
+        "csrf_token": csrf_from(edit.data), "name": "deploy-2", "url": receiver.url, "events": ["model_version.deleted"],
+        "secret": "", "description": ""})
+    assert saved.status_code == 302
+    after = maintainer.get(hook_url).get_data(as_text=True)
+    assert "deploy-2" in after and "model_version.deleted" in after and "signed with its secret" in after
+
+    assert maintainer.post(hook_url + "/status", data={"csrf_token": token}).status_code == 302
+    assert "Disabled" in maintainer.get(hook_url).get_data(as_text=True)
+
+    confirm = maintainer.get(hook_url + "/delete")
+    assert b"Delete webhook deploy-2?" in confirm.data
+    gone = maintainer.post(hook_url + "/delete", data={"csrf_token": csrf_from(confirm.data)})
+    assert gone.status_code == 302
+    assert maintainer.get(hook_url).status_code == 404
+
+
+def test_bad_input_is_shown_next_to_the_field(maintainer):
+    form = maintainer.get(PAGE + "/new")
+    answer = maintainer.post(PAGE + "/new", data={"csrf_token": csrf_from(form.data), "name": "x",
+                                                  "url": "ftp://example.com/h", "events": ["model_version.created"]})
+    assert answer.status_code == 422
+    assert b"Only http:// and https:// URLs are allowed." in answer.data
+    answer = maintainer.post(PAGE + "/new", data={"csrf_token": csrf_from(form.data), "name": "x", "url": "https://8.8.8.8/"})
+    assert answer.status_code == 422 and b"Pick at least one event." in answer.data
+
+
+def test_forms_need_their_csrf_token(maintainer, client, people):
+    assert maintainer.post(PAGE + "/new", data={"name": "x", "url": "https://8.8.8.8/",
+                                                "events": ["model_version.created"]}).status_code == 400
+
+
+@pytest.mark.parametrize("who, status", [("olga", 200), ("max", 200), ("dev", 403), ("rita", 403), ("gus", 403),
+                                         ("otto", 404)])
+def test_only_maintainers_and_above_see_the_page(app, people, who, status):
+    client = app.test_client()
+    login(client, who)
+    assert client.get(PAGE).status_code == status
+    assert client.get(PAGE + "/new").status_code == status
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    answer = client.get(PAGE)
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
