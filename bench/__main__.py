@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m bench [api] [mlflow] [pages] [client]`` (all by default)."""
+"""Run the benchmarks: ``python -m bench [api] [mlflow] [pages] [client] [webhooks]`` (all by default)."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ WORKLOADS = {
     "mlflow": "bench.mlflow_workload",
     "pages": "bench.pages_workload",
     "client": "bench.client_workload",
+    "webhooks": "bench.webhooks_workload",
 }
 
 
