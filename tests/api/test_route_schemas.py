@@ -64,8 +64,10 @@ def ids(client, people) -> dict[str, t.Any]:
     headers = people["max"].headers
     model = client.post(f"{P}/models", json={"name": "schemas"}, headers=headers).json
     version = client.post(f"{P}/models/{model['id']}/versions", json={"version": "1.0.0"}, headers=headers).json
+    hook = client.post(f"{P}/webhooks", json={"name": "schemas", "url": "https://8.8.8.8/hook",
+                                              "events": ["model_version.created"]}, headers=headers).json
     return {"project": "proj", "model_id": model["id"], "version_id": version["id"], "path": "f.txt",
-            "metric": "accuracy"}
+            "metric": "accuracy", "webhook_id": hook["id"], "delivery": 1}
 
 
 def _load_fields(schema: type[Schema]) -> dict[str, fields.Field]:

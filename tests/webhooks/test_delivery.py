@@ -145,7 +145,7 @@ def test_redeliver_sends_the_same_delivery_again(client, people, receiver):
 
 def test_send_test_posts_an_example_and_logs_it(client, people, receiver):
     hook = add_webhook(client, people["max"], receiver, ["model_version_alias.created"])
-    answer = client.post(f"/api/v1/projects/proj/webhooks/{hook['id']}/test", headers=people["max"].headers)
+    answer = client.post(f"/api/v1/projects/proj/webhooks/{hook['id']}/test", json={}, headers=people["max"].headers)
     assert answer.status_code == 200
     body = answer.get_json()
     assert body["success"] is True and body["response_status"] == 200
@@ -196,7 +196,7 @@ def test_redirects_are_not_followed(client, people, app):
         answer = client.post("/api/v1/projects/proj/webhooks", json={
             "name": "redir", "url": f"http://127.0.0.1:{server.server_address[1]}/hook",
             "events": ["registered_model.created"]}, headers=people["max"].headers)
-        result = client.post(f"/api/v1/projects/proj/webhooks/{answer.get_json()['id']}/test",
+        result = client.post(f"/api/v1/projects/proj/webhooks/{answer.get_json()['id']}/test", json={},
                              headers=people["max"].headers).get_json()
         assert result["response_status"] == 302 and result["success"] is False
         assert hits == ["/hook"]

@@ -77,7 +77,7 @@ def test_another_projects_webhooks_are_invisible(client, people, app):
     for method in ("get", "patch", "delete"):
         answer = getattr(client, method)(f"/api/v1/projects/other/webhooks/{made['id']}", json={}, headers=h)
         assert answer.status_code == 404
-    assert client.post(f"/api/v1/projects/other/webhooks/{made['id']}/test", headers=h).status_code == 404
+    assert client.post(f"/api/v1/projects/other/webhooks/{made['id']}/test", json={}, headers=h).status_code == 404
 
 
 BAD = [({"name": "-bad"}, "name"), ({"name": "x" * 64}, "name"), ({"events": []}, "events"),
