@@ -126,9 +126,11 @@ class _Heartbeats:
         self.wake = threading.Event()
         self.thread: threading.Thread | None = None
         self.pid = 0
+        self.interval = HEARTBEAT_INTERVAL  # of the thread's current wait
 
     def add(self, keys: t.Sequence[str]) -> None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
+        interval = _interval()
         with self.lock:
             for key in keys:
                 self.active[key] = app
@@ -136,7 +138,8 @@ class _Heartbeats:
                 self.pid = os.getpid()
                 self.thread = threading.Thread(target=self._run, name="model-registry-heartbeat", daemon=True)
                 self.thread.start()
-        self.wake.set()  # a shorter grace period than the thread's may have come with this app
+        if interval < self.interval:  # an app with a shorter grace period than the thread waits for
+            self.wake.set()
 
     def remove(self, keys: t.Iterable[str]) -> None:
         with self.lock:
@@ -152,16 +155,23 @@ class _Heartbeats:
             interval = HEARTBEAT_INTERVAL
             for app, keys in by_app.items():
                 with app.app_context():
-                    interval = min(interval, float(config_value("STORAGE_GRACE_PERIOD")) / 3)
+                    interval = min(interval, _interval())
                     try:
                         heartbeat(keys)
                     except Exception:  # the database is away for a moment: the grace period covers it
                         log.warning("could not refresh %d upload reservations", len(keys), exc_info=True)
-            self.wake.wait(max(interval, 0.05))
+            self.interval = max(interval, 0.05)
+            self.wake.wait(self.interval)
             self.wake.clear()
 
 
 _heartbeats = _Heartbeats()
+
+
+def _interval() -> float:
+    """Seconds between two heartbeats for the current app: a third of its grace period, at most
+    :data:`HEARTBEAT_INTERVAL`."""
+    return min(HEARTBEAT_INTERVAL, float(config_value("STORAGE_GRACE_PERIOD")) / 3)
 
 
 class _KeepAlive:
@@ -195,7 +205,7 @@ def keep_alive(stream: t.BinaryIO, key: str | t.Sequence[str], *,
     when that is shorter), for reservations not held by this process (``reserve(hold=False)``)
     whose bytes arrive in several requests."""
     if interval is None:
-        interval = min(HEARTBEAT_INTERVAL, float(config_value("STORAGE_GRACE_PERIOD")) / 3)
+        interval = _interval()
     keys = [key] if isinstance(key, str) else list(key)
     return t.cast(t.BinaryIO, _KeepAlive(stream, keys, interval))
 

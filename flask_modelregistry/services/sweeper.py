@@ -237,10 +237,16 @@ def check(*, grace: dt.timedelta | None = None) -> list[Finding]:
             sa.select(PendingObject.storage_key, PendingObject.purpose, PendingObject.heartbeat_at))}
     findings: list[Finding] = []
     listed: set[str] = set()
+    unknown: list[ListedObject] = []
     for obj in store.list_objects():
         listed.add(obj.key)
         if obj.key not in artifacts and obj.key not in pending:
-            findings.append(Finding("orphan", obj.key, f"{obj.size} bytes, written {obj.modified:%Y-%m-%d %H:%M:%S} UTC"))
+            unknown.append(obj)
+    for batch in _batches(unknown):  # uploaded since the rows were read: not a finding
+        with _engine().connect() as conn:
+            known = _known_keys(conn, [o.key for o in batch])
+        findings += [Finding("orphan", o.key, f"{o.size} bytes, written {o.modified:%Y-%m-%d %H:%M:%S} UTC")
+                     for o in batch if o.key not in known]
     for key, row in pending.items():
         if row.purpose == "delete" and row.heartbeat_at < cutoff:
             findings.append(Finding("undeleted", key))
