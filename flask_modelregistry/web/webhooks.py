@@ -12,6 +12,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields import SelectMultipleField
 
 from ..errors import RegistryError
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..services import events as event_catalog
 from ..services import webhooks as webhook_service
 from .context import access, actor, render_page
@@ -21,17 +23,17 @@ P = "/projects/<string:project>/model-registry/webhooks"
 H = P + "/<int:webhook_id>"
 
 EVENT_LABELS = {
-    "registered_model.created": "A model is created",
-    "model_version.created": "A version is created",
-    "model_version_tag.set": "A version's tag (metadata) is set",
-    "model_version_tag.deleted": "A version's tag (metadata) is deleted",
-    "model_version_alias.created": "An alias is set on a version",
-    "model_version_alias.deleted": "An alias is deleted",
-    "registered_model.deleted": "A model is deleted",
-    "model_version.deleted": "A version is deleted",
-    "model_version.published": "A version publishes its semantic version",
-    "model_version_file.created": "A file is added to a version",
-    "model_version_file.deleted": "A file is deleted from a version",
+    "registered_model.created": _l("A model is created"),
+    "model_version.created": _l("A version is created"),
+    "model_version_tag.set": _l("A version's tag (metadata) is set"),
+    "model_version_tag.deleted": _l("A version's tag (metadata) is deleted"),
+    "model_version_alias.created": _l("An alias is set on a version"),
+    "model_version_alias.deleted": _l("An alias is deleted"),
+    "registered_model.deleted": _l("A model is deleted"),
+    "model_version.deleted": _l("A version is deleted"),
+    "model_version.published": _l("A version publishes its semantic version"),
+    "model_version_file.created": _l("A file is added to a version"),
+    "model_version_file.deleted": _l("A file is deleted from a version"),
 }
 
 
@@ -41,22 +43,22 @@ class EventsField(SelectMultipleField):
 
 
 class WebhookForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=63)],
-                       description="1 to 63 letters, digits, . _ and -, starting and ending with a letter or digit.")
-    url = URLField("URL", validators=[DataRequired(message="Enter the receiver's URL.")],
-                   description="An http:// or https:// URL of a public address.")
-    events = EventsField("Events", choices=choices({e: f"{EVENT_LABELS[e]} ({e})" for e in event_catalog.EVENTS}))
-    secret = PasswordField("Secret", description="Optional. Signs every delivery (X-MLflow-Signature). "
-                                                 "It is never shown again.")
-    remove_secret = BooleanField("Remove the secret (deliveries are then unsigned)")
-    description = TextAreaField("Description", description="Optional.")
-    submit = SubmitField("Save webhook")
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=63)],
+                       description=_l("1 to 63 letters, digits, . _ and -, starting and ending with a letter or digit."))
+    url = URLField(_l("URL"), validators=[DataRequired(message=_l("Enter the receiver's URL."))],
+                   description=_l("An http:// or https:// URL of a public address."))
+    events = EventsField(_l("Events"), choices=choices({e: EVENT_LABELS[e] for e in event_catalog.EVENTS}))
+    secret = PasswordField(_l("Secret"), description=_l("Optional. Signs every delivery (X-MLflow-Signature). "
+                                                        "It is never shown again."))
+    remove_secret = BooleanField(_l("Remove the secret (deliveries are then unsigned)"))
+    description = TextAreaField(_l("Description"), description=_l("Optional."))
+    submit = SubmitField(_l("Save webhook"))
 
     def validate_events(self, field: t.Any) -> None:
         from wtforms.validators import ValidationError
 
         if not field.data:
-            raise ValidationError("Pick at least one event.")
+            raise ValidationError(_("Pick at least one event."))
 
 
 def webhooks(project: str):
@@ -82,7 +84,7 @@ def new_webhook(project: str):
             show_service_error(form, exc)
             failure = exc.status
         else:
-            flash(f"Webhook {hook.name} created.", "info")
+            flash(_("Webhook %(name)s created.", name=hook.name), "info")
             return redirect(url_for(".webhook", project=project, webhook_id=hook.id))
     status = failure if form.is_submitted() else 200
     return render_page("model_registry/webhooks/form.html", project, project_access, status=status, form=form,
@@ -108,7 +110,7 @@ def edit_webhook(project: str, webhook_id: int):
             show_service_error(form, exc)
             failure = exc.status
         else:
-            flash(f"Webhook {hook.name} saved.", "info")
+            flash(_("Webhook %(name)s saved.", name=hook.name), "info")
             return redirect(url_for(".webhook", project=project, webhook_id=hook.id))
     status = failure if form.is_submitted() else 200
     return render_page("model_registry/webhooks/form.html", project, project_access, status=status, form=form,
@@ -134,8 +136,10 @@ def set_status(project: str, webhook_id: int):
     _post_only(ConfirmForm())
     status = "DISABLED" if hook.status == "ACTIVE" else "ACTIVE"
     webhook_service.update_webhook(project, actor(), hook, status=status)
-    flash(f"Webhook {hook.name} {'disabled: deliveries wait until it is enabled' if status == 'DISABLED' else 'enabled'}.",
-          "info")
+    if status == "DISABLED":
+        flash(_("Webhook %(name)s disabled: deliveries wait until it is enabled.", name=hook.name), "info")
+    else:
+        flash(_("Webhook %(name)s enabled.", name=hook.name), "info")
     return redirect(request.form.get("next") == "list" and url_for(".webhooks", project=project)
                     or url_for(".webhook", project=project, webhook_id=hook.id))
 
@@ -146,11 +150,11 @@ def send_test(project: str, webhook_id: int):
     _post_only(ConfirmForm())
     result = webhook_service.test_webhook(project, actor(), hook)
     if result.success:
-        flash(f"Test delivered: the receiver answered {result.status} in {result.duration_ms} ms.", "info")
+        flash(_("Test delivered: the receiver answered %(status)s in %(ms)s ms.", status=result.status, ms=result.duration_ms), "info")
     elif result.status is not None:
-        flash(f"Test not accepted: the receiver answered {result.status}.", "error")
+        flash(_("Test not accepted: the receiver answered %(status)s.", status=result.status), "error")
     else:
-        flash(f"Test failed: {result.error}", "error")
+        flash(_("Test failed: %(error)s", error=result.error), "error")
     return redirect(url_for(".webhook", project=project, webhook_id=hook.id))
 
 
@@ -160,7 +164,7 @@ def redeliver(project: str, webhook_id: int, delivery: int):
     _post_only(ConfirmForm())
     found = webhook_service.get_delivery(project, actor(), hook, delivery)
     webhook_service.redeliver(project, actor(), hook, found)
-    flash(f"Delivery {found.delivery_id} queued again; it is sent within seconds.", "info")
+    flash(_("Delivery %(id)s queued again; it is sent within seconds.", id=found.delivery_id), "info")
     return redirect(url_for(".webhook", project=project, webhook_id=hook.id))
 
 
@@ -171,12 +175,13 @@ def delete_webhook(project: str, webhook_id: int):
     if request.method == "POST":
         _post_only(form)
         webhook_service.delete_webhook(project, actor(), hook)
-        flash(f"Webhook {hook.name} and its delivery log were deleted.", "info")
+        flash(_("Webhook %(name)s and its delivery log were deleted.", name=hook.name), "info")
         return redirect(url_for(".webhooks", project=project))
     return render_page(
-        "model_registry/confirm.html", project, project_access, form=form, heading=f"Delete webhook {hook.name}?",
-        message=f"Deliveries to {hook.url} stop, and the webhook's delivery log is deleted. It cannot be undone.",
-        items=[], confirm_label="Delete webhook",
+        "model_registry/confirm.html", project, project_access, form=form, heading=_("Delete webhook %(name)s?", name=hook.name),
+        message=_("Deliveries to %(url)s stop, and the webhook's delivery log is deleted. It cannot be undone.",
+                  url=hook.url),
+        items=[], confirm_label=_("Delete webhook"),
         action=url_for(".delete_webhook", project=project, webhook_id=hook.id),
         cancel_url=url_for(".webhook", project=project, webhook_id=hook.id))
 

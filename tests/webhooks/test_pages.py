@@ -96,3 +96,29 @@ def test_only_maintainers_and_above_see_the_page(app, people):
 def test_anonymous_visitors_are_sent_to_the_login_page(client):
     answer = client.get(PAGE)
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+
+
+def test_the_pages_speak_japanese(app, people, receiver):
+    """Every webhook page in Japanese shows only catalogued strings (the receiver's own answer,
+    URLs, event names and the header's name aside)."""
+    from tests.pages.test_languages import JA, english_words
+
+    client = app.test_client()
+    login(client, "max")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = JA["Accept-Language"]
+    empty = client.get(PAGE).get_data(as_text=True)
+    form = client.get(PAGE + "/new")
+    made = client.post(PAGE + "/new", data={"csrf_token": csrf_from(form.data), "name": "deploy", "url": receiver.url,
+                                            "events": ["model_version.created"], "secret": SECRET})
+    hook_url = made.headers["Location"]
+    client.post(hook_url + "/test", data={"csrf_token": csrf_from(form.data)})
+    pages = {"empty": empty, "new": form.get_data(as_text=True), "list": client.get(PAGE).get_data(as_text=True),
+             "show": client.get(hook_url).get_data(as_text=True),
+             "edit": client.get(hook_url + "/edit").get_data(as_text=True),
+             "delete": client.get(hook_url + "/delete").get_data(as_text=True)}
+    allowed = {"URL", "X-MLflow-Signature", "http", "https", "deploy", "thanks", "hook", "hooks", "registry",
+               "ci.example.com"}  # the test's names, the URLs and the placeholder's example
+    leaks = {name: sorted(w for w in english_words(page) - allowed if not re.fullmatch(r"[0-9a-f-]+", w))
+             for name, page in pages.items()}
+    assert not any(leaks.values()), leaks
+    assert "ウェブフックを追加" in pages["empty"] and "配信ログ" in pages["show"] and "再配信" in pages["show"]
