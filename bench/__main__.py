@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m bench [api] [mlflow] [pages] [client] [webhooks]`` (all by default)."""
+"""Run the benchmarks: ``python -m bench [api] [mlflow] [pages] [client] [webhooks] [bigfiles]`` (all by default)."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ WORKLOADS = {
     "pages": "bench.pages_workload",
     "client": "bench.client_workload",
     "webhooks": "bench.webhooks_workload",
+    "bigfiles": "bench.bigfiles_workload",
 }
 
 

@@ -1,0 +1,289 @@
+"""Big files: one large file through every path, beside MLflow 3.17.2's server and ``cp`` with
+fsync, measured in the same run on the same disk.
+
+Local store (example app, gunicorn 2 gthread workers): the JSON API PUT, MLflow ``log_artifact``
+(one PUT), ``log_artifact`` with MLflow's multipart protocol (parts in parallel), and downloads;
+then the same ``log_artifact`` and download against ``mlflow server`` (2 workers, proxied
+artifacts). A 5 GiB body made on the fly goes through the JSON API to show the worker's memory
+stays flat. GCS (gcp-storage-emulator in its own process, 256 MiB: it holds objects in memory):
+the JSON API PUT through the app and a direct upload to a resumable session, with the worker
+thread-seconds each holds per GB (the time requests to the app were open). Each transfer runs
+``reps`` times; the best run is shown (the machine is shared; the best is the least disturbed).
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import time
+import typing as t
+from pathlib import Path
+
+import requests
+
+from .api_workload import _make_file as make_file
+from .bodies import GeneratedBody, put_body
+from .mlflow_workload import CLIENT_ENV, mlflow_server_available, start_mlflow_server
+from .servers import Server, start_example_app, start_gcs_emulator
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+P = "/api/v1/projects/bench"
+
+
+def _best(fn: t.Callable[[], t.Any], reps: int) -> float:
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def cp_fsync(src: Path, workdir: Path) -> float:
+    dst = workdir / "cp-copy.bin"
+
+    def run() -> None:
+        subprocess.run(["cp", str(src), str(dst)], check=True)
+        fd = os.open(dst, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        dst.unlink()
+    return run
+
+
+def _version(session: requests.Session, api: str, name: str) -> tuple[str, str]:
+    m = session.post(f"{api}/models", json={"name": name}).json()
+    v = session.post(f"{api}/models/{m['id']}/versions", json={"version": "1.0.0"}).json()
+    return f"{api}/models/{m['id']}/versions/{v['id']}", v["run_id"]
+
+
+def _mlflow(tracking_uri: str, token: str | None, multipart: bool):
+    from mlflow import MlflowClient
+
+    for var in (*CLIENT_ENV, "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE"):
+        os.environ.pop(var, None)
+    os.environ.update(MLFLOW_TRACKING_URI=tracking_uri, MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",
+                      MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR="false")
+    if token:
+        os.environ["MLFLOW_TRACKING_TOKEN"] = token
+    if multipart:
+        os.environ["MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD"] = "true"
+        os.environ["MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE"] = str(MiB)
+    return MlflowClient(tracking_uri=tracking_uri)
+
+
+def _download(client: t.Any, run_id: str, name: str, workdir: Path) -> None:
+    import mlflow
+
+    out = workdir / "dl"
+    out.mkdir(exist_ok=True)
+    local = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=name, dst_path=str(out))
+    os.unlink(local)
+
+
+def measure_local(src: Path, sha: str, size: int, workdir: Path, reps: int, big: int) -> dict[str, float]:
+    out: dict[str, float] = {}
+    server = start_example_app(workdir / "registry")
+    try:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {server.token}"
+        api = server.url + P
+        base, _run = _version(session, api, "bigfiles")
+        n = iter(range(1000))
+
+        def json_put() -> None:
+            with open(src, "rb") as fh:
+                body = _Sized(fh, size)
+                status, answer = put_body(f"{base}/artifacts/f{next(n)}.bin", body, dict(session.headers))
+            assert status == 201 and json.loads(answer)["sha256"] == sha, answer[:200]
+        before = server.reset_peaks()
+        out["json_put"] = size / MiB / _best(json_put, reps)
+        out["json_put_mem"] = server.peak_growth_mib(before)
+
+        tracking = f"{api}/ml/mlflow"
+        c = _mlflow(tracking, server.token, multipart=False)
+        run_id = c.create_run("0").info.run_id
+        before = server.reset_peaks()
+        out["log_artifact"] = size / MiB / _best(lambda: c.log_artifact(run_id, str(src)), reps)
+        out["log_artifact_mem"] = server.peak_growth_mib(before)
+        before = server.reset_peaks()
+        out["download"] = size / MiB / _best(lambda: _download(c, run_id, src.name, workdir), reps)
+        out["download_mem"] = server.peak_growth_mib(before)
+        c = _mlflow(tracking, server.token, multipart=True)
+        mp_run = c.create_run("0").info.run_id
+        before = server.reset_peaks()
+        out["multipart"] = size / MiB / _best(lambda: c.log_artifact(mp_run, str(src)), reps)
+        out["multipart_mem"] = server.peak_growth_mib(before)
+
+        body = GeneratedBody(big)
+        before = server.reset_peaks()
+        start = time.perf_counter()
+        status, answer = put_body(f"{base}/artifacts/generated.bin", body, dict(session.headers))
+        seconds = time.perf_counter() - start
+        assert status == 201 and json.loads(answer)["sha256"] == body.sha256, answer[:200]
+        out["big_put"] = big / MiB / seconds
+        out["big_put_mem"] = server.peak_growth_mib(before)
+    finally:
+        server.stop()
+    return out
+
+
+def measure_mlflow(src: Path, workdir: Path, reps: int) -> dict[str, float]:
+    server = start_mlflow_server(workdir / "mlflow")
+    try:
+        size = src.stat().st_size
+        c = _mlflow(server.url, None, multipart=False)
+        run_id = c.create_run("0").info.run_id
+        out: dict[str, float] = {}
+        before = server.reset_peaks()
+        out["log_artifact"] = size / MiB / _best(lambda: c.log_artifact(run_id, str(src)), reps)
+        out["log_artifact_mem"] = server.peak_growth_mib(before)
+        before = server.reset_peaks()
+        out["download"] = size / MiB / _best(lambda: _download(c, run_id, src.name, workdir), reps)
+        out["download_mem"] = server.peak_growth_mib(before)
+        return out
+    finally:
+        with contextlib.suppress(Exception):
+            server.stop()
+
+
+class _Sized:
+    def __init__(self, fh: t.BinaryIO, size: int) -> None:
+        self.fh, self.size = fh, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def read(self, n: int = -1) -> bytes:
+        return self.fh.read(n)
+
+
+class _Timed:
+    """A requests session that adds up how long requests to one server were open."""
+
+    def __init__(self, session: requests.Session) -> None:
+        self.session, self.seconds = session, 0.0
+
+    def request(self, method: str, url: str, **kwargs: t.Any) -> requests.Response:
+        start = time.perf_counter()
+        try:
+            return self.session.request(method, url, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+
+def measure_gcs(workdir: Path, size: int) -> dict[str, float]:
+    import google_crc32c
+
+    emulator = start_gcs_emulator(workdir, "bench")
+    server = start_example_app(workdir / "gcs", storage_uri="gs://bench/registry",
+                               extra_env={"STORAGE_EMULATOR_HOST": emulator.host, "GOOGLE_CLOUD_PROJECT": "bench"})
+    out: dict[str, float] = {}
+    try:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {server.token}"
+        api = server.url + P
+        base, _run = _version(session, api, "gcs")
+        src = workdir / "gcs.bin"
+        sha = make_file(src, size)
+        app = _Timed(session)
+        before = server.reset_peaks()
+        start = time.perf_counter()
+        with open(src, "rb") as fh:
+            r = app.request("PUT", f"{base}/artifacts/through.bin", data=fh, headers={"Content-Length": str(size)})
+        assert r.status_code == 201 and r.json()["sha256"] == sha, r.text[:200]
+        out["through"] = size / MiB / (time.perf_counter() - start)
+        out["through_held"] = app.seconds / (size / GiB)
+        out["through_mem"] = server.peak_growth_mib(before)
+
+        version_id = base.rsplit("/", 1)[-1]
+        direct = f"{api}/packages/ml_models/{version_id}/direct-uploads"
+        app = _Timed(session)
+        before = server.reset_peaks()
+        start = time.perf_counter()
+        opened = app.request("POST", direct, json={"path": "direct.bin", "size": size}).json()
+        crc = google_crc32c.Checksum()
+        digest = hashlib.sha256()
+        chunk, sent = 32 * MiB, 0
+        with open(src, "rb") as fh:
+            while sent < size:
+                data = fh.read(chunk)
+                crc.update(data)
+                digest.update(data)
+                end = sent + len(data) - 1
+                r = requests.put(opened["session_url"], data=data, headers={"Content-Range": f"bytes {sent}-{end}/{size}"})
+                assert r.status_code in (200, 201, 308), r.text[:200]
+                sent += len(data)
+        done = app.request("POST", f"{direct}/complete", json={
+            "upload": opened["upload"], "sha256": digest.hexdigest(), "crc32c": int.from_bytes(crc.digest(), "big")})
+        assert done.status_code == 201 and done.json()["sha256"] == sha, done.text[:200]
+        out["direct"] = size / MiB / (time.perf_counter() - start)
+        out["direct_held"] = app.seconds / (size / GiB)
+        out["direct_mem"] = server.peak_growth_mib(before)
+        src.unlink()
+    finally:
+        with contextlib.suppress(Exception):
+            server.stop()
+        emulator.stop()
+    return out
+
+
+def run(quick: bool = False) -> None:
+    size = (256 if quick else 2048) * MiB
+    big = (1 if quick else 5) * GiB
+    gcs_size = (32 if quick else 256) * MiB
+    reps = 1 if quick else 2
+    saved = {k: os.environ.get(k) for k in (*CLIENT_ENV, "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE")}
+    try:
+        with tempfile.TemporaryDirectory(prefix="mr-bigfiles-bench-") as tmp:
+            workdir = Path(tmp)
+            src = workdir / "model.bin"
+            sha = make_file(src, size)
+            cp = size / MiB / _best(cp_fsync(src, workdir), reps)
+            ours = measure_local(src, sha, size, workdir, reps, big)
+            skipped = mlflow_server_available()
+            theirs = None if skipped else measure_mlflow(src, workdir, reps)
+            cp_after = size / MiB / _best(cp_fsync(src, workdir), reps)
+            src.unlink()
+            gcs = measure_gcs(workdir, gcs_size)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    report(size, big, gcs_size, (cp + cp_after) / 2, ours, theirs, skipped, gcs)
+
+
+def report(size: int, big: int, gcs_size: int, cp: float, ours: dict[str, float], theirs: dict[str, float] | None,
+           skipped: str | None, gcs: dict[str, float]) -> None:
+    print()
+    print(f"Big files: {size // MiB} MiB on the local store, gunicorn 2 gthread workers, best of the runs")
+    print("-" * 100)
+    print(f"{'path':<44} {'MiB/s':>8} {'worker +MiB':>12} {'vs mlflow':>10} {'vs cp+fsync':>12}")
+    print(f"{'cp + fsync, same file, same disk':<44} {cp:8.0f} {'':>12} {'':>10} {'1.00':>12}")
+    rows = [("JSON API PUT", "json_put", "log_artifact"), ("MLflow log_artifact (one PUT)", "log_artifact", "log_artifact"),
+            ("MLflow log_artifact, multipart (parallel parts)", "multipart", "log_artifact"),
+            ("MLflow download_artifacts", "download", "download")]
+    for label, key, theirs_key in rows:
+        ratio = f"{ours[key] / theirs[theirs_key]:9.2f}x" if theirs else "       n/a"
+        print(f"{label:<44} {ours[key]:8.0f} {ours[key + '_mem']:12.0f} {ratio:>10} {ours[key] / cp:11.2f}x")
+    if theirs:
+        for label, key in (("mlflow server 3.17.2: log_artifact", "log_artifact"),
+                           ("mlflow server 3.17.2: download_artifacts", "download")):
+            print(f"{label:<44} {theirs[key]:8.0f} {theirs[key + '_mem']:12.0f} {'1.00x':>10} {theirs[key] / cp:11.2f}x")
+    else:
+        print(f"MLflow's own server: skipped, {skipped}")
+    print(f"{f'{big / GiB:.0f} GiB body made on the fly, JSON API PUT':<44} {ours['big_put']:8.0f} "
+          f"{ours['big_put_mem']:12.0f}")
+    print()
+    print(f"GCS (gcp-storage-emulator, {gcs_size // MiB} MiB; the emulator's speed bounds both)")
+    print(f"{'path':<44} {'MiB/s':>8} {'worker +MiB':>12} {'worker thread-s per GB':>24}")
+    print(f"{'JSON API PUT through the app':<44} {gcs['through']:8.0f} {gcs['through_mem']:12.0f} {gcs['through_held']:24.2f}")
+    print(f"{'direct upload to a resumable session':<44} {gcs['direct']:8.0f} {gcs['direct_mem']:12.0f} {gcs['direct_held']:24.2f}")
