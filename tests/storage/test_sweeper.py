@@ -142,3 +142,28 @@ def _sweep_in(app):
 
     with app.app_context():
         return sweeper.sweep(grace=dt.timedelta(0))
+
+
+@pytest.mark.parametrize("store_kind", ["gcs"])
+def test_an_upload_whose_process_died_on_gcs_leaves_no_object_and_its_reservation_goes(app, store_kind):
+    """The process dies with its resumable session open (two chunks sent, never finalised): no object
+    appears, and the sweep after the grace period removes the reservation."""
+    import sqlalchemy as sa
+
+    from example_app.models import db
+    from flask_modelregistry.models import PendingObject, utcnow
+    from flask_modelregistry.services import ledger, sweeper
+
+    with app.app_context():
+        store = app.extensions["model_registry"].store
+        ledger.reserve(["runs/r/cut"], project="proj")
+        writer = store.bucket.blob(store._name("runs/r/cut"), chunk_size=store.chunk_size).open(
+            "wb", chunk_size=store.chunk_size, if_generation_match=0, ignore_flush=True)
+        writer.write(os.urandom(2 * store.chunk_size + 10))  # two chunks reach the bucket's session
+        writer._buffer.close()  # what a SIGKILL leaves: no finalising request is ever sent
+        assert stored_keys(app) == set()
+        db.session.execute(sa.update(PendingObject).values(heartbeat_at=utcnow() - 2 * HOUR))
+        db.session.commit()
+        assert [f.kind for f in sweeper.check()] == ["abandoned"]
+        assert sweeper.sweep().abandoned == ["runs/r/cut"]
+        assert sweeper.check() == [] and pending_rows(app) == [] and stored_keys(app) == set()
