@@ -21,23 +21,13 @@ from . import audit
 from .access import authorize
 from .common import check_name, lock_row, row_id, session, unit_of_work
 from .identity import Actor
-from .read_models import DatasetView, VersionView, version_views
+from .read_models import DatasetView, ParentRef, VersionView, version_views
 from .tracking import DATASET_ROLES
 from .versions import MetricValue
 
 MAX_COMPARED = 10
 GOALS = ("max", "min")
 _SEMVER_LIKE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+[0-9A-Za-z.+-]*$")
-
-
-@dataclasses.dataclass(frozen=True)
-class ParentRef:
-    """The version a version was derived from (possibly of another model of the project)."""
-
-    id: int
-    version: str
-    model_id: int
-    model_name: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,8 +50,11 @@ class ComparedVersion:
 
     #: the version as every door shows it: metrics, params, metadata, files count, CI job...
     version: VersionView
-    parent: ParentRef | None
     datasets: list[DatasetRef]
+
+    @property
+    def parent(self) -> ParentRef | None:
+        return self.version.parent
 
     @property
     def is_prerelease(self) -> bool:
@@ -203,17 +196,6 @@ def _load_versions(model: RegisteredModel, refs: list[str]) -> list[ModelVersion
     return sorted(unique.values(), key=_semver_sort_key)
 
 
-def _parents(versions: t.Sequence[ModelVersion]) -> dict[int, ParentRef]:
-    ids = {v.parent_version_id for v in versions if v.parent_version_id is not None}
-    if not ids:
-        return {}
-    rows = session().execute(
-        sa.select(ModelVersion.id, ModelVersion.version, ModelVersion.model_id, RegisteredModel.name)
-        .join(RegisteredModel, RegisteredModel.id == ModelVersion.model_id)
-        .where(ModelVersion.id.in_(list(ids))))
-    return {row.id: ParentRef(row.id, row.version, row.model_id, row.name) for row in rows}
-
-
 def dataset_ref(d: RunDataset | DatasetView) -> DatasetRef:
     return DatasetRef(role=d.role, name=d.name, uri=d.uri, digest=d.digest, source_type=d.source_type)
 
@@ -223,9 +205,7 @@ def compare_versions(project: str, actor: Actor, model: RegisteredModel, version
     authorize(project, actor, "read")
     refs = parse_version_refs(versions)
     rows = _load_versions(model, refs)
-    parents = _parents(rows)
-    columns = [ComparedVersion(version=v, parent=parents.get(v.parent_version_id or -1),
-                               datasets=[dataset_ref(x) for x in v.datasets])
+    columns = [ComparedVersion(version=v, datasets=[dataset_ref(x) for x in v.datasets])
                for v in version_views(model, rows)]
     goals = dict(model.metric_goals or {})
     return Comparison(

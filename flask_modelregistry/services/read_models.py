@@ -11,13 +11,15 @@ import dataclasses
 import datetime as dt
 import typing as t
 
+import sqlalchemy as sa
+
 from ..models import ModelVersion, RegisteredModel
 from . import aliases as alias_service
 from . import batches, tracking
 from . import registered_models as model_service
 from . import versions as version_service
 from .ci import ci_job
-from .common import Page
+from .common import Page, session
 from .identity import Actor
 from .registered_models import ModelSummary
 from .versions import MetricValue, VersionDetails
@@ -53,6 +55,16 @@ class DatasetView:
 
 
 @dataclasses.dataclass(frozen=True)
+class ParentRef:
+    """The version a version was derived from (possibly of another model of the project)."""
+
+    id: int
+    version: str
+    model_id: int
+    model_name: str
+
+
+@dataclasses.dataclass(frozen=True)
 class VersionView:
     id: int
     model_id: int
@@ -69,6 +81,7 @@ class VersionView:
     run_id: str
     source: str | None
     parent_version_id: int | None
+    parent: ParentRef | None
     is_prerelease: bool
     aliases: tuple[str, ...]
     #: the latest value of each metric, by key (NaN stays NaN: each door writes it its own way)
@@ -112,7 +125,7 @@ def model_view(model: RegisteredModel) -> ModelView:
 
 
 def version_views(model: RegisteredModel, versions: t.Sequence[ModelVersion]) -> list[VersionView]:
-    """Views of versions of ``model``: seven queries, whatever their number."""
+    """Views of versions of ``model``: seven queries (eight when some have a parent), whatever their number."""
     return views_of_details(model, version_service.details(versions))
 
 
@@ -122,6 +135,7 @@ def views_of_details(model: RegisteredModel, details: t.Sequence[VersionDetails]
         return []
     versions = [d.version for d in details]
     alias_rows = alias_service.aliases_by_version([v.id for v in versions])
+    parents = _parents(versions)
     datasets = tracking.datasets_of([v.run_id for v in versions])
     out = []
     for d in details:
@@ -130,12 +144,24 @@ def views_of_details(model: RegisteredModel, details: t.Sequence[VersionDetails]
             id=v.id, model_id=v.model_id, model_name=model.name, number=v.number, version=v.version,
             description=v.description, created_at=v.created_at, updated_at=v.updated_at,
             created_by=v.created_by_name, stage=v.stage, run_id=v.run_id, source=v.source,
-            parent_version_id=v.parent_version_id, is_prerelease=v.semver_prerelease is not None, aliases=tuple(alias_rows.get(v.id, [])),
+            parent_version_id=v.parent_version_id, parent=parents.get(v.parent_version_id or -1), is_prerelease=v.semver_prerelease is not None, aliases=tuple(alias_rows.get(v.id, [])),
             metrics=tuple(d.metrics), params=d.params, metadata=d.metadata, run_tags=d.run_tags,
             artifact_count=d.artifact_count, ci_job=ci_job(d.run_tags),
             datasets=tuple(DatasetView(name=x.name, uri=x.uri, digest=x.digest, role=x.role,
                                        source_type=x.source_type) for x in datasets.get(v.run_id, []))))
     return out
+
+
+def _parents(versions: t.Sequence[ModelVersion]) -> dict[int, ParentRef]:
+    """The parents of ``versions``: one query when any has one."""
+    ids = {v.parent_version_id for v in versions if v.parent_version_id is not None}
+    if not ids:
+        return {}
+    rows = session().execute(
+        sa.select(ModelVersion.id, ModelVersion.version, ModelVersion.model_id, RegisteredModel.name)
+        .join(RegisteredModel, RegisteredModel.id == ModelVersion.model_id)
+        .where(ModelVersion.id.in_(list(ids))))
+    return {row.id: ParentRef(row.id, row.version, row.model_id, row.name) for row in rows}
 
 
 def version_view(model: RegisteredModel, version: ModelVersion) -> VersionView:

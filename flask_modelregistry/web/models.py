@@ -9,7 +9,6 @@ from ..i18n import gettext as _
 from ..i18n import ngettext
 from ..services import read_models
 from ..services import registered_models as model_service
-from ..services import versions as version_service
 from . import links
 from .compare import goal_form
 from .context import access, actor, render_page
@@ -73,8 +72,8 @@ def model(project: str, model_id: int):
     sort = filter_form.sort.data if filter_form.sort.data in VERSION_SORTS else "version"
     order = filter_form.order.data if filter_form.order.data in ORDERS else "desc"
     filter_form.sort.data, filter_form.order.data = sort, order
-    versions = version_service.list_versions(project, who, registered, search=search or None, sort=sort,
-                                             order=order, page=page_number())
+    versions = read_models.list_versions(project, who, registered, search=search or None, sort=sort,
+                                         order=order, page=page_number())
     # the charts are drawn only when their tab is open; the tab is a plain link otherwise
     evolution = evolution_panel(project, who, registered, request.args) if tab == "performance" else None
     return render_page("model_registry/models/show.html", project, project_access, model=registered,

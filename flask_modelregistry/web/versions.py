@@ -81,7 +81,7 @@ def version(project: str, model_id: int, version_id: int):
         "model_registry/versions/show.html", project, project_access, model=registered, version=mv,
         details=view, tab=tab, tree=artifact_tree(files), artifact_count=len(files),
         datasets=view.datasets, ci_job=job,
-        parent=mv.parent, metric_table=metric_table(history), metric_charts=metric_charts(history),
+        parent=view.parent, metric_table=metric_table(history), metric_charts=metric_charts(history),
         semver_check=semver_check,
         upload_form=UploadForm(formdata=None) if project_access.can_write else None,
         package_name=view.package_name,
