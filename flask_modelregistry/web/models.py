@@ -34,8 +34,8 @@ def models(project: str):
     order = form.order.data if form.order.data in ORDERS else "desc"
     search = (form.search.data or "").strip()[:255]
     form.sort.data, form.order.data, form.search.data = sort, order, search
-    result = model_service.list_models(project, actor(), search=search or None, sort=sort, order=order,
-                                       page=page_number())
+    result = read_models.list_models(project, actor(), search=search or None, sort=sort, order=order,
+                                     page=page_number())
     empty_registry = result.total == 0 and not search
     create_form = ModelForm(formdata=None) if empty_registry and project_access.can_write else None
     return render_page("model_registry/models/list.html", project, project_access, result=result,
