@@ -41,6 +41,16 @@ class RegisteredModel(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     created_by_id: Mapped[str | None] = mapped_column(sa.String(255))
     created_by_name: Mapped[str | None] = mapped_column(sa.String(255))
+    #: the highest version number ever given in this model: numbers are never reused, also
+    #: after deletions (MLflow's ``version``); raised under the row's lock by each creation
+    last_version_number: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
+    #: kept by every creation and deletion of a version in the same transaction, so a page of
+    #: models reads them from its own rows (constant cost at any offset and model size)
+    version_count: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
+    #: the latest version (highest release, else highest prerelease), as ``batches.latest_order``;
+    #: no foreign key (the versions refer to the model), kept with ``version_count``
+    latest_version_id: Mapped[int | None] = mapped_column(sa.Integer)
+    latest_version: Mapped[str | None] = mapped_column(sa.String(255))
 
     versions: Mapped[list[ModelVersion]] = relationship(
         back_populates="model", cascade="all, delete-orphan", passive_deletes=True

@@ -12,7 +12,6 @@ from ..errors import AlreadyExists, Invalid, NotFound
 from ..models import ModelTag, ModelVersion, RegisteredModel, utcnow
 from . import audit, events
 from .access import authorize
-from .batches import latest_order
 from .common import (Page, after_commit, check_name, check_string_map, check_text, clamp_page, like_pattern,
                      lock_row, row_id, session, unit_of_work, upsert)
 from .identity import Actor
@@ -38,32 +37,17 @@ def check_model_name(value: t.Any) -> str:
     return name
 
 
-def latest_version_subquery(model_id_col: t.Any) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
-    """Correlated subqueries: the highest release's id and version (the highest prerelease when
-    a model has no release), and the number of versions."""
-    v = sa.orm.aliased(ModelVersion)
-    latest = (sa.select(v.id).where(v.model_id == model_id_col).order_by(*latest_order(v))
-              .limit(1).correlate_except(v).scalar_subquery())
-    c = sa.orm.aliased(ModelVersion)
-    version_count = (sa.select(sa.func.count(c.id)).where(c.model_id == model_id_col)
-                     .correlate_except(c).scalar_subquery())
-    return latest, version_count
-
-
 def _summaries(stmt: sa.Select) -> list[ModelSummary]:
-    latest, version_count = latest_version_subquery(RegisteredModel.id)
-    lv = sa.orm.aliased(ModelVersion)
-    rows = session().execute(
-        stmt.add_columns(lv.id, lv.version, version_count.label("version_count"))
-        .outerjoin(lv, lv.id == latest)
-    ).all()
-    return [ModelSummary(model=row[0], latest_version_id=row[1], latest_version=row[2],
-                         version_count=row[3] or 0) for row in rows]
+    """Models with their latest version and version count, read from the model rows (kept by
+    every creation and deletion of a version): one query, whatever the page and model size."""
+    return [ModelSummary(model=m, latest_version_id=m.latest_version_id, latest_version=m.latest_version,
+                         version_count=m.version_count or 0) for m in session().scalars(stmt)]
 
 
 def list_models(project: str, actor: Actor, *, search: str | None = None, sort: str = "created_at",
                 order: str = "desc", page: int | None = None, per_page: int | None = None) -> Page[ModelSummary]:
-    """A page of models with their latest version and version count: two queries whatever the page size."""
+    """A page of models with their latest version and version count: two queries (the count and
+    the page), each along an index of ``(project, sort column)``, whatever the page or its size."""
     authorize(project, actor, "read")
     if sort not in MODEL_SORTS:
         raise Invalid("unknown sort", fields={"sort": f"Must be one of {', '.join(MODEL_SORTS)}."})

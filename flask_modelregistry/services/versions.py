@@ -65,7 +65,10 @@ def list_versions(project: str, actor: Actor, model: RegisteredModel, *, search:
     where = [ModelVersion.model_id == model.id]
     if search:
         where.append(ModelVersion.version.ilike(like_pattern(search), escape="\\"))
-    total = session().scalar(sa.select(sa.func.count(ModelVersion.id)).where(*where)) or 0
+    if search:
+        total = session().scalar(sa.select(sa.func.count()).select_from(ModelVersion).where(*where)) or 0
+    else:  # kept on the model's row by every creation and deletion
+        total = model.version_count or 0
     desc = order == "desc"
     if sort == "version":
         ordering = semver_order(descending=desc)
@@ -176,7 +179,8 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
     from . import tracking
 
     authorize(project, actor, "write")
-    parsed = parse_version(version) if version not in (None, "") else None
+    # only an absent version lets the server choose; an empty one is a mistake (422)
+    parsed = parse_version(version) if version is not None else None
     if parsed is not None and len(parsed.key) > MAX_PRECEDENCE_KEY:
         raise Invalid("the prerelease has too many parts", fields={
             "version": "Use fewer prerelease identifiers (e.g. 1.0.0-rc.1)."})
@@ -189,9 +193,10 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
     dataset_rows = [tracking.check_dataset(d, f"datasets[{i}]") for i, d in enumerate(datasets or [])]
     parent_id = _check_parent(model, parent_version_id)
     s = session()
-    # the model's row is locked until the commit: creations of versions of one model queue up
-    # here, so the number and the next major below are chosen after the previous one committed
-    lock_row(RegisteredModel, model.id, "model not found")
+    # The model's counter is raised first, which locks its row until the commit: creations of
+    # versions of one model queue up here, so the number (never one given before, even to a
+    # deleted version) and the next major below are chosen after the previous one committed.
+    number = take_version_number(model.id)
     existing_run = None
     if run_id:
         existing_run = s.get(Run, str(run_id))
@@ -205,7 +210,6 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
         top = highest_version(model.id)
         chosen = parse_version(next_major(_parsed(top) if top else None))
     _raise_if_taken(model, chosen)
-    number = (s.scalar(sa.select(sa.func.max(ModelVersion.number)).where(ModelVersion.model_id == model.id)) or 0) + 1
     run = existing_run or Run(id=new_run_id or uuid.uuid4().hex, project=project, experiment_id=experiment_id,
                               name=f"{model.name}-{chosen.text}"[:255], status="FINISHED",
                               start_time=int(utcnow().timestamp() * 1000), user_id=actor.user_id)
@@ -226,8 +230,7 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
     tracking.add_metrics(run.id, metric_rows)
     if dataset_rows:
         tracking.add_datasets(run.id, dataset_rows)
-    s.execute(sa.update(RegisteredModel).where(RegisteredModel.id == model.id)
-              .values(updated_at=utcnow()))
+    refresh_model_summary(model.id)
     audit.record(project, actor, "version.create", "version", mv.id,
                  f"{model.name}/{chosen.text}", {"number": number})
     events.version_created(project, model.name, number, chosen.text, chosen.prerelease is not None,
@@ -238,6 +241,44 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
         record_copies(copied_artifacts)
     s.flush()
     return mv
+
+
+def take_version_number(model_id: int) -> int:
+    """The next version number of a model, in the current transaction: the model's counter is
+    raised (locking its row until the commit), so numbers are never given twice, also after
+    deletions. ``NotFound`` when the model is gone."""
+    table = RegisteredModel.__table__
+    number = session().execute(
+        sa.update(table).where(table.c.id == model_id)
+        .values(last_version_number=table.c.last_version_number + 1)
+        .returning(table.c.last_version_number)).scalar()
+    if number is None:
+        raise NotFound("model not found")
+    return number
+
+
+def refresh_model_summary(model_id: int) -> None:
+    """Keep the model row's version count and latest version (what a page of models shows) and
+    its ``updated_at``, in the transaction that created or deleted a version. One statement."""
+    from .batches import latest_order
+
+    table = RegisteredModel.__table__
+    v = sa.orm.aliased(ModelVersion)
+    latest = (sa.select(v.id).where(v.model_id == table.c.id).order_by(*latest_order(v)).limit(1)
+              .scalar_subquery())
+    c = sa.orm.aliased(ModelVersion)
+    count = sa.select(sa.func.count(c.id)).where(c.model_id == table.c.id).scalar_subquery()
+    lv = sa.orm.aliased(ModelVersion)
+    latest_text = sa.select(lv.version).where(lv.id == table.c.latest_version_id).scalar_subquery()
+    s = session()
+    s.execute(sa.update(table).where(table.c.id == model_id)
+              .values(version_count=count, latest_version_id=latest, updated_at=utcnow()))
+    # a second statement: the first one's new latest_version_id is what this reads
+    s.execute(sa.update(table).where(table.c.id == model_id).values(latest_version=latest_text))
+    loaded = s.identity_map.get(sa.orm.util.identity_key(RegisteredModel, model_id))
+    if loaded is not None:
+        s.expire(loaded, ["version_count", "latest_version_id", "latest_version", "updated_at",
+                          "last_version_number"])
 
 
 def _taken(model: RegisteredModel, parsed: ParsedVersion) -> str | None:
@@ -386,10 +427,9 @@ def delete_version(project: str, actor: Actor, version: ModelVersion) -> None:
     authorize(project, actor, "write")
     model_id, label, vid = version.model_id, f"{version.model.name}/{version.version}", version.id
     name, number, semver = version.model.name, version.number, version.version
-    s = session()
     lock_row(RegisteredModel, model_id, "model not found")
     keys = purge_versions([vid])
-    s.execute(sa.update(RegisteredModel).where(RegisteredModel.id == model_id).values(updated_at=utcnow()))
+    refresh_model_summary(model_id)
     audit.record(project, actor, "version.delete", "version", vid, label, {"files": len(keys)})
     events.version_deleted(project, name, number, semver)
     after_commit(lambda: delete_stored_objects(keys))

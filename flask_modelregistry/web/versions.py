@@ -48,7 +48,7 @@ def new_version(project: str, model_id: int):
         try:
             version = create_version_with_files(
                 project, who, registered, files=incoming_files(form.files.data), folder=form.subfolder.data,
-                version=form.version.data.strip(), description=form.description.data or "",
+                version=form.version.data.strip() or None, description=form.description.data or "",
                 metrics=form.parsed_metrics, params=form.parsed_params, metadata=form.parsed_metadata)
         except RegistryError as exc:
             show_service_error(form, exc)
