@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m bench [api] [mlflow] [pages] [client] [webhooks] [bigfiles]`` (all by default)."""
+"""Run the benchmarks: ``python -m bench [api] [mlflow] [pages] [client] [webhooks] [bigfiles] [operations]`` (all by default)."""
 from __future__ import annotations
 
 import argparse
@@ -11,6 +11,7 @@ WORKLOADS = {
     "client": "bench.client_workload",
     "webhooks": "bench.webhooks_workload",
     "bigfiles": "bench.bigfiles_workload",
+    "operations": "bench.operations_workload",
 }
 
 
