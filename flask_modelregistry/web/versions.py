@@ -8,6 +8,7 @@ from werkzeug.datastructures import FileStorage
 from ..errors import RegistryError
 from ..i18n import gettext as _
 from ..services import artifacts as artifact_service
+from ..services import direct_uploads
 from ..services import read_models
 from ..services import registered_models as model_service
 from ..services import tracking
@@ -87,6 +88,8 @@ def version(project: str, model_id: int, version_id: int):
         package_name=view.package_name,
         package_commands=links.package_commands(project, mv.id, files[0].path if files else None),
         api_artifacts_url=links.api_artifacts_url(project, registered.id, mv.id),
+        direct_upload_url=(url_for("model_registry_packages.open_direct_upload", project=project, version_id=mv.id)
+                           if project_access.can_write and direct_uploads.available() else None),
         download_url=lambda path: links.artifact_download_url(project, registered.id, mv.id, path))
 
 

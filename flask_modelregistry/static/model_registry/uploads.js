@@ -146,7 +146,8 @@
         results[index] = { ok: false, path: item.path, error: "canceled" };
         return worker();
       }
-      return sendFile(item, baseUrl + "/" + encodePath(item.path), list).then(function (result) {
+      var direct = window.ModelRegistryDirectUpload;  // direct-upload.js, on stores that take files straight
+      return (direct ? direct.send(item, list) : sendFile(item, baseUrl + "/" + encodePath(item.path), list)).then(function (result) {
         result.path = item.path;
         results[index] = result;
         return worker();
