@@ -27,6 +27,7 @@ def receiver() -> t.Iterator[Receiver]:
     r.stop()
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_maintainer_adds_tests_and_deletes_a_webhook(open_as, receiver):
     from flask_modelregistry.webhooks.deliverer import _THREADS
 

@@ -143,6 +143,7 @@ def test_redeliver_sends_the_same_delivery_again(client, people, receiver):
     assert second.delivery_id == first.delivery_id and second.body == first.body
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_send_test_posts_an_example_and_logs_it(client, people, receiver):
     hook = add_webhook(client, people["max"], receiver, ["model_version_alias.created"])
     answer = client.post(f"/api/v1/projects/proj/webhooks/{hook['id']}/test", json={}, headers=people["max"].headers)
@@ -159,6 +160,7 @@ def test_send_test_posts_an_example_and_logs_it(client, people, receiver):
     assert len(receiver.received) == 2  # a test is not retried
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("app_config", [{**FAST, "MODEL_REGISTRY_WEBHOOK_MAX_ATTEMPTS": 2}])
 def test_a_delivery_gives_up_after_the_configured_attempts(client, people, receiver):
     hook = add_webhook(client, people["max"], receiver, ["registered_model.created"])
@@ -174,6 +176,7 @@ def test_a_delivery_gives_up_after_the_configured_attempts(client, people, recei
     assert d["state"] == "failed" and d["attempts"] == 2
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_redirects_are_not_followed(client, people, app):
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     import threading

@@ -6,6 +6,9 @@ import pytest
 
 from .conftest import SECRET
 
+#: the doors' rules, not the database's: SQLite suffices
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
 BODY = {"name": "deploy", "url": "https://8.8.8.8/hook", "events": ["model_version_alias.created"],
         "secret": SECRET, "description": "start the deployment"}
 

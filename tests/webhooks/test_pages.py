@@ -11,6 +11,9 @@ from tests.support import login
 
 from .conftest import SECRET
 
+#: the pages' rules, not the database's: SQLite suffices
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
 PAGE = "/projects/proj/model-registry/webhooks"
 
 

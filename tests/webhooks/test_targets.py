@@ -62,6 +62,7 @@ def test_the_checked_address_is_the_one_connected_to(monkeypatch):
         receiver.stop()
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("app_config", [{"MODEL_REGISTRY_WEBHOOK_ALLOW_PRIVATE_TARGETS": False}])
 def test_creation_and_update_refuse_inside_targets(client, people):
     answer = client.post("/api/v1/projects/proj/webhooks", json={
