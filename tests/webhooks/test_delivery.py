@@ -206,3 +206,29 @@ def test_redirects_are_not_followed(client, people, app):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("app_config", [{**FAST, "MODEL_REGISTRY_WEBHOOK_DELIVERER": "none"}])
+def test_a_host_queue_gets_the_deliveries_through_the_dispatcher_hook(app, client, people, receiver):
+    """What a Celery or RQ host does: the dispatcher is handed the new deliveries after the commit,
+    and its task sends each with ``deliver``; nothing else sends them (the deliverer is off)."""
+    from example_app import registry
+    from flask_modelregistry.webhooks.deliverer import deliver
+
+    handed: list[int] = []
+    registry.webhook_dispatcher(handed.extend)
+    try:
+        add_webhook(client, people["max"], receiver, ["registered_model.created"])
+        _model(client, people["rita"], "queued")
+        assert len(handed) == 1
+        time.sleep(0.3)
+        assert receiver.received == []  # only the host's task sends
+        with app.app_context():
+            outcome = deliver(handed[0])
+            assert outcome is not None and outcome.status == 200
+            assert deliver(handed[0]) is None  # delivered: not sent twice
+        (got,) = receiver.accepted
+        assert got.verified and got.payload["data"]["name"] == "queued"
+    finally:
+        registry.webhook_dispatcher(None)  # type: ignore[arg-type]
