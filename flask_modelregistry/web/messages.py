@@ -52,6 +52,27 @@ PATTERNS: list[tuple[re.Pattern[str], t.Any]] = [(re.compile(f"^{pattern}$", re.
     (r"Give metric keys separated by commas\.", _l("Give metric keys separated by commas.")),
     (r"At most (?P<num>\d+) metrics at once\.", _l("At most %(num)s metrics at once.")),
     (r"Must be one of (?P<values>.+)\.", _l("Must be one of %(values)s.")),
+    # webhooks (services/webhooks.py, webhooks/targets.py)
+    (r"Give an http:// or https:// URL\.", _l("Give an http:// or https:// URL.")),
+    (r"Only http:// and https:// URLs are allowed\.", _l("Only http:// and https:// URLs are allowed.")),
+    (r"The URL must be at most (?P<num>\d+) characters\.", _l("The URL must be at most %(num)s characters.")),
+    (r"The URL must not contain spaces or control characters\.",
+     _l("The URL must not contain spaces or control characters.")),
+    (r"The URL is not valid\.", _l("The URL is not valid.")),
+    (r"The URL must name a host\.", _l("The URL must name a host.")),
+    (r"The URL must not contain a user name or password; use the secret to authenticate\.",
+     _l("The URL must not contain a user name or password; use the secret to authenticate.")),
+    (r"The URL's host name is not valid\.", _l("The URL's host name is not valid.")),
+    (r"The URL points to (?P<address>.+), a loopback, private, link-local or reserved address; webhooks may only "
+     r"go to public addresses\.", _l("The URL points to %(address)s, a loopback, private, link-local or reserved "
+                                    "address; webhooks may only go to public addresses.")),
+    (r"The URL names a host of the local network; webhooks may only go to public addresses\.",
+     _l("The URL names a host of the local network; webhooks may only go to public addresses.")),
+    (r"Use 1-63 letters, digits, \. _ -; start and end with a letter or digit\.",
+     _l("Use 1-63 letters, digits, . _ -; start and end with a letter or digit.")),
+    (r"Pick at least one event\.", _l("Pick at least one event.")),
+    (r"Unknown event: (?P<event>.+)\.", _l("Unknown event: %(event)s.")),
+    (r"At most (?P<num>\d+) characters\.", _l("At most %(num)s characters.")),
     # "<file name>: <what paths.py says>" (uploads.py)
     (r"(?P<name>.+): (?P<problem>(?:path|file name|subfolder) .+?)\.?", None),
     # whole messages

@@ -125,3 +125,18 @@ def test_the_pages_speak_japanese(app, people, receiver):
              for name, page in pages.items()}
     assert not any(leaks.values()), leaks
     assert "ウェブフックを追加" in pages["empty"] and "配信ログ" in pages["show"] and "再配信" in pages["show"]
+
+
+def test_refusals_are_shown_in_japanese(app, people):
+    from tests.pages.test_languages import JA
+
+    client = app.test_client()
+    login(client, "max")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = JA["Accept-Language"]
+    form = client.get(PAGE + "/new")
+    for name, url, shown in [("x", "ftp://example.com/h", "http:// と https:// の URL だけが使えます。"),
+                             ("-x", "https://8.8.8.8/h", "英字・数字・. _ - の 1〜63 文字で、先頭と末尾は英字か数字にしてください。")]:
+        answer = client.post(PAGE + "/new", data={"csrf_token": csrf_from(form.data), "name": name, "url": url,
+                                                  "events": ["model_version.created"]})
+        assert answer.status_code == 422
+        assert shown in answer.get_data(as_text=True)
