@@ -14,6 +14,8 @@ class RegistryError(Exception):
 
     code = "error"
     status = 400
+    #: seconds a client should wait before trying again (sent as ``Retry-After``), None for never
+    retry_after: int | None = None
 
     def __init__(self, message: str, *, fields: t.Mapping[str, str] | None = None) -> None:
         super().__init__(message)
@@ -65,6 +67,7 @@ class StorageError(RegistryError):
 
     code = "storage_unavailable"
     status = 503
+    retry_after = 5
 
 
 class Unavailable(RegistryError):
@@ -77,3 +80,10 @@ class Unavailable(RegistryError):
     def __init__(self, message: str, *, retry_after: int = 1, fields: t.Mapping[str, str] | None = None) -> None:
         super().__init__(message, fields=fields)
         self.retry_after = retry_after
+
+
+class InsufficientStorage(RegistryError):
+    """The artifact store has no space left (the disk is full, a quota is reached); nothing was kept."""
+
+    code = "insufficient_storage"
+    status = 507

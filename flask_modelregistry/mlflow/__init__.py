@@ -17,6 +17,7 @@ import typing as t
 from flask import Blueprint, Flask, g
 
 from ..kit.auth import check_session_csrf, request_actor
+from ..kit.failures import AnyPathConverter, catch_all, refuse_other_method
 from . import artifact_views, logged_model_views, registry_views, tracking_views, webhook_views  # noqa: F401  (fill ROUTES)
 from .errors import MlflowError, register_error_handlers
 from .routing import ROUTES
@@ -26,6 +27,7 @@ TRACKING_PATH = "/api/v1/projects/<project>/ml/mlflow"
 
 def create_blueprint(app: Flask, prefix: str) -> Blueprint:
     """The MLflow API of every project, under ``{prefix}/api/v1/projects/<project>/ml/mlflow``."""
+    app.url_map.converters.setdefault("mr_any_path", AnyPathConverter)
     bp = Blueprint("model_registry_mlflow", __name__, url_prefix=prefix + TRACKING_PATH)
 
     @bp.url_value_preprocessor
@@ -40,8 +42,10 @@ def create_blueprint(app: Flask, prefix: str) -> Blueprint:
         bp.add_url_rule(r.rule, endpoint=f"{r.view.__name__}_{'_'.join(m.lower() for m in r.methods)}",
                         view_func=r.view, methods=list(r.methods))
 
-    @bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    @bp.route("/<mr_any_path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], merge_slashes=False)
+    @catch_all
     def unknown(_rest: str):
+        refuse_other_method()
         raise MlflowError("ENDPOINT_NOT_FOUND", f"No API endpoint {_rest} on this server", 404)
 
     register_error_handlers(bp)

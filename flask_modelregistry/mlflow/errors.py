@@ -9,8 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
-from ..errors import (AlreadyExists, BadRequest, Forbidden, Invalid, NotFound, RegistryError, StorageError, TooLarge,
-                      Unauthenticated, Unavailable)
+from ..errors import (AlreadyExists, BadRequest, Forbidden, InsufficientStorage, Invalid, NotFound, RegistryError,
+                      StorageError, TooLarge, Unauthenticated, Unavailable)
+from ..kit.failures import register_door, retry_headers
 
 INVALID_PARAMETER_VALUE = "INVALID_PARAMETER_VALUE"
 
@@ -25,6 +26,8 @@ DOMAIN_CODES: tuple[tuple[type[RegistryError], str, int], ...] = (
     (TooLarge, INVALID_PARAMETER_VALUE, 413),
     (StorageError, "TEMPORARILY_UNAVAILABLE", 503),
     (Unavailable, "TEMPORARILY_UNAVAILABLE", 503),
+    # MLflow has no code of its own for a full disk; its client does not retry a 507
+    (InsufficientStorage, "RESOURCE_EXHAUSTED", 507),
 )
 
 
@@ -36,9 +39,10 @@ class MlflowError(Exception):
         self.code, self.message, self.status = code, message, status
 
 
-def error_response(code: str, message: str, status: int) -> Response:
+def error_response(code: str, message: str, status: int, headers: dict[str, str] | None = None) -> Response:
     response = jsonify({"error_code": code, "message": message})
     response.status_code = status
+    response.headers.update(headers or {})
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="model registry", Basic realm="model registry"'
     return response
@@ -62,10 +66,7 @@ def register_error_handlers(bp: Blueprint) -> None:
     @bp.errorhandler(RegistryError)
     def registry_error(exc: RegistryError) -> Response:
         code, status = code_of(exc)
-        response = error_response(code, _message(exc), status)
-        if getattr(exc, "retry_after", None):
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+        return error_response(code, _message(exc), status, retry_headers(exc))
 
     @bp.errorhandler(MlflowError)
     def mlflow_error(exc: MlflowError) -> Response:
@@ -75,12 +76,15 @@ def register_error_handlers(bp: Blueprint) -> None:
     def http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         if status in (404, 405):
-            return error_response("ENDPOINT_NOT_FOUND", exc.description or exc.name, status)
+            allow = {k: v for k, v in exc.get_headers() if k == "Allow"}
+            return error_response("ENDPOINT_NOT_FOUND", exc.description or exc.name, status, allow)
         if status == 413:
             return error_response(INVALID_PARAMETER_VALUE, "the request body is larger than the limit", 413)
         if status < 500:
             return error_response(INVALID_PARAMETER_VALUE, exc.description or exc.name, 400 if status != 416 else 416)
         return error_response("INTERNAL_ERROR", exc.description or exc.name, status)
+
+    register_door(bp, registry_error)
 
     @bp.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

@@ -2,7 +2,8 @@
 403 page for readers who try to write. Handlers are the blueprint's own, never app-wide."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, make_response, render_template, request
+from flask import Blueprint, current_app, render_template, request
+from markupsafe import escape
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -10,6 +11,7 @@ from ..errors import NotFound, RegistryError, Unauthenticated
 from ..i18n import gettext
 from ..i18n import lazy_gettext as _l
 from .messages import translate_message
+from ..kit.failures import register_door, retry_headers
 
 TITLES = {
     400: _l("The request could not be understood"),
@@ -47,11 +49,17 @@ def register(bp: Blueprint) -> None:
 
     @bp.errorhandler(RegistryError)
     def registry_error(exc: RegistryError):
-        response = error_page(exc.status, translate_message(exc.message))
-        if getattr(exc, "retry_after", None):
-            response = make_response(response)
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+        message = translate_message(exc.message)
+        try:
+            body, status = error_page(exc.status, message)
+        except Exception:  # the page around the message needs the database that just failed
+            if exc.status < 500:
+                raise
+            body, status = f"<!doctype html><title>{TITLES.get(exc.status, 'Error')}</title><p>{escape(message)}</p>", \
+                exc.status
+        return body, status, retry_headers(exc)
+
+    register_door(bp, registry_error)
 
     @bp.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError):

@@ -123,9 +123,12 @@ def test_no_filter_string_gets_a_server_error(call, filter_string):
 
 def test_unknown_routes_and_methods(call):
     assert_error(call("GET", "/registered-models/frobnicate"), 404, "ENDPOINT_NOT_FOUND")
-    assert_error(call("GET", "/registered-models/create"), 404, "ENDPOINT_NOT_FOUND")
+    # an endpoint asked with a method it does not take: 405, naming the methods it takes
+    wrong_method = call("GET", "/registered-models/create")
+    assert_error(wrong_method, 405, "ENDPOINT_NOT_FOUND")
+    assert wrong_method.headers["Allow"] == "POST"
     assert_error(call("PUT", T + "/api/2.0/preview/mlflow/anything"), 404, "ENDPOINT_NOT_FOUND")
-    assert_error(call("POST", T + "/api/2.0/mlflow-artifacts/presigned/0/x/artifacts/f"), 404, "ENDPOINT_NOT_FOUND")
+    assert_error(call("POST", T + "/api/2.0/mlflow-artifacts/presigned/0/x/artifacts/f"), 405, "ENDPOINT_NOT_FOUND")
     assert_error(call("GET", T + "/api/2.0/mlflow-artifacts/presigned/0/x/artifacts/f"), 501, "NOT_IMPLEMENTED")
 
 
