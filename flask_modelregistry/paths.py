@@ -1,8 +1,10 @@
 """Artifact path validation, applied after every decoding step (URL, form, JSON).
 
 A path is relative, uses ``/`` as its only separator, and each segment is a plain name:
-no ``.`` or ``..``, no empty segment, no backslash, no NUL or other control character,
-at most 255 characters per segment and 1024 in all.
+no ``.`` or ``..`` (nor look-alikes such as fullwidth ``．．``), no empty segment, no backslash,
+no NUL, control or invisible character (see :mod:`flask_modelregistry.text`), at most 255
+characters per segment and 1024 in all. Paths are kept in Unicode NFC, so ``café`` typed
+composed or decomposed names one file.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import unicodedata
 from urllib.parse import quote
 
 from .errors import BadRequest
+from .text import describe_character, invisible_character, looks_like_dot_segment, nfc
 
 MAX_SEGMENT = 255
 MAX_PATH = 1024
@@ -21,6 +24,13 @@ def validate_artifact_path(raw: object, *, allow_empty: bool = False, what: str 
     if not isinstance(raw, str):
         raise BadRequest(f"{what} must be a string")
     path = raw.strip("/") if allow_empty else raw
+    for ch in path:
+        if ch == "\x00" or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            raise BadRequest(f"{what} must not contain control characters")
+    hidden = invisible_character(path)
+    if hidden is not None:
+        raise BadRequest(f"{what} must not contain invisible characters ({describe_character(hidden)})")
+    path = nfc(path)
     if path == "":
         if allow_empty:
             return ""
@@ -31,15 +41,14 @@ def validate_artifact_path(raw: object, *, allow_empty: bool = False, what: str 
         raise BadRequest(f"{what} must be relative")
     if "\\" in path:
         raise BadRequest(f"{what} must not contain a backslash")
-    for ch in path:
-        if ch == "\x00" or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
-            raise BadRequest(f"{what} must not contain control characters")
     segments = path.split("/")
     for seg in segments:
         if seg == "":
             raise BadRequest(f"{what} must not contain empty segments")
         if seg in (".", ".."):
             raise BadRequest(f"{what} must not contain '.' or '..' segments")
+        if looks_like_dot_segment(seg):
+            raise BadRequest(f"{what} must not contain segments that read as '.', '..' or a slash ({seg!r})")
         if len(seg) > MAX_SEGMENT:
             raise BadRequest(f"each segment of {what} must be at most {MAX_SEGMENT} characters")
         if seg != seg.strip():

@@ -9,6 +9,7 @@ import typing as t
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ..kit.artifact_json import ArtifactSchema
+from ..text import DOUBLE_RANGE, as_double, nfc
 
 INT64 = validate.Range(min=-2**63, max=2**63 - 1)
 #: names of models (the ``name`` columns), metric and map keys, texts: the services' limits
@@ -34,6 +35,30 @@ class Scalar(fields.String):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class Name(fields.String):
+    """A name compared in Unicode NFC (``café`` composed or decomposed is one name)."""
+
+    def _deserialize(self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any) -> t.Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return nfc(text)
+
+
+class Double(fields.Float):
+    """A number stored as a double: a finite number beyond a double's range (``1e400``) is refused;
+    NaN and infinities are kept."""
+
+    def _validated(self, value: t.Any) -> float | None:
+        try:
+            as_double(value)
+        except OverflowError:
+            raise self.make_error("range") from None
+        except (TypeError, ValueError):
+            pass  # the Float field says what is wrong
+        return super()._validated(value)
+
+    default_error_messages = {"range": DOUBLE_RANGE}
+
+
 def string_map(max_items: int = 1000, value_max: int = 5000, **kwargs: t.Any) -> fields.Dict:
     """An object of string keys and values, as params, metadata and tags are."""
     kwargs.setdefault("metadata", {}).setdefault(
@@ -54,7 +79,7 @@ class Error(_Base):
 
 class Metric(_Base):
     key = fields.String(required=True, validate=KEY)
-    value = fields.Float(required=True, allow_nan=True, allow_none=True,
+    value = Double(required=True, allow_nan=True, allow_none=True,
                          metadata={"description": "null when the logged value was NaN (see is_nan)"})
     step = fields.Integer(load_default=0, validate=INT64)
     is_nan = fields.Boolean(dump_only=True)
@@ -156,13 +181,13 @@ class VersionListQuery(ModelListQuery):
 
 
 class ModelCreate(_Base):
-    name = fields.String(required=True, validate=[NAME, MODEL_NAME], metadata={"example": "fraud-detector"})
+    name = Name(required=True, validate=[NAME, MODEL_NAME], metadata={"example": "fraud-detector"})
     description = fields.String(load_default="", validate=TEXT)
     tags = string_map(load_default=dict)
 
 
 class ModelUpdate(_Base):
-    name = fields.String(validate=[NAME, MODEL_NAME])
+    name = Name(validate=[NAME, MODEL_NAME])
     description = fields.String(validate=TEXT)
     metric_goals = fields.Dict(keys=fields.String(validate=KEY), values=fields.String(
         validate=validate.OneOf(["max", "min"])), validate=validate.Length(max=1000), metadata={

@@ -7,6 +7,7 @@ import typing as t
 from flask import request
 
 from ..errors import BadRequest
+from ..text import parse_json_float
 
 #: the largest JSON body read (a log-batch of 10,000 metrics is about 1 MiB); larger ones get 413
 MAX_JSON_BODY = 32 * 1024 * 1024
@@ -20,9 +21,12 @@ def request_json() -> t.Any:
     Shared by the JSON and MLflow APIs."""
     request.max_content_length = MAX_JSON_BODY
     try:
-        data = request.get_json(silent=True, force=True)
+        # number literals beyond a double (1e400) are marked, so that the fields refuse them
+        data = json.loads(request.get_data(cache=True), parse_float=parse_json_float)
     except RecursionError:
         raise BadRequest("the JSON body is nested too deeply") from None
+    except ValueError:  # not JSON, or not UTF-8
+        data = None
     if data is not None:
         try:
             json.dumps(data, ensure_ascii=False).encode("utf-8")

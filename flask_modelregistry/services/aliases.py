@@ -17,7 +17,7 @@ from ..versioning import parse_version
 from . import audit, events
 from .access import authorize
 from .batches import chunks
-from .common import lock_row, session, unit_of_work, upsert
+from .common import check_visible, lock_row, session, unit_of_work, upsert
 from .identity import Actor
 
 _ALIAS = re.compile(r"^[\w\-]+$")
@@ -28,6 +28,7 @@ MAX_ALIAS_LENGTH = 255
 def check_alias(alias: t.Any) -> str:
     if not isinstance(alias, str) or not alias:
         raise Invalid("Registered model alias name cannot be empty.", fields={"alias": "Can't be blank."})
+    alias = check_visible(alias, "alias")
     if not _ALIAS.match(alias):
         raise Invalid(f"Invalid alias name: '{alias}'. Names may only contain alphanumerics, underscores (_), "
                       "and dashes (-).", fields={"alias": "Use letters, digits, _ and -."})

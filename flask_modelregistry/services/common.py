@@ -8,6 +8,7 @@ import typing as t
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from .. import text as text_rules
 from ..errors import Invalid
 from ..state import current_state
 from .unit_of_work import after_commit, lock_row, unit_of_work  # noqa: F401  (re-exported)
@@ -90,7 +91,18 @@ def end_read_transaction() -> None:
     session().commit()
 
 
+def check_visible(value: str, field: str) -> str:
+    """``value`` in NFC; :class:`Invalid` when it holds a character nobody sees (see :mod:`..text`)."""
+    hidden = text_rules.invisible_character(value)
+    if hidden is not None:
+        raise Invalid(f"{field} contains an invisible character, {text_rules.describe_character(hidden)}",
+                      fields={field: "Must not contain invisible characters (bidirectional controls, "
+                                     "zero-width or other format characters, unassigned code points)."})
+    return text_rules.nfc(value)
+
+
 def check_name(value: t.Any, field: str, *, max_length: int = 255, required: bool = True) -> str:
+    """A name (of a model, an experiment, a dataset, a run...): stripped, in NFC, visible."""
     if value is None and not required:
         return ""
     if not isinstance(value, str):
@@ -98,11 +110,35 @@ def check_name(value: t.Any, field: str, *, max_length: int = 255, required: boo
     value = value.strip()
     if required and not value:
         raise Invalid(f"{field} is required", fields={field: "Can't be blank."})
-    if len(value) > max_length:
-        raise Invalid(f"{field} is too long", fields={field: f"Must be at most {max_length} characters."})
     if CONTROL_CHARS.search(value):
         raise Invalid(f"{field} contains control characters", fields={field: "Must not contain control characters."})
+    value = check_visible(value, field)
+    if len(value) > max_length:
+        raise Invalid(f"{field} is too long", fields={field: f"Must be at most {max_length} characters."})
     return value
+
+
+def check_key(value: t.Any, field: str, *, max_length: int = 250) -> str:
+    """A key (of a tag, a parameter, a metric, metadata): a non-empty string without control or
+    invisible characters, in NFC, of at most ``max_length`` characters."""
+    if not isinstance(value, str) or not value.strip() or CONTROL_CHARS.search(value):
+        raise Invalid(f"bad key in {field}", fields={
+            field: f"Keys must be non-empty strings of at most {max_length} characters, without control characters."})
+    value = check_visible(value, field)
+    if len(value) > max_length:
+        raise Invalid(f"bad key in {field}", fields={field: f"Keys must be at most {max_length} characters."})
+    return value
+
+
+def check_double(value: t.Any, field: str) -> float:
+    """A number as the double a column stores: 422 for what is no number and for a finite number
+    beyond a double's range (``1e400``); infinities and NaN written as such are kept."""
+    try:
+        return text_rules.as_double(value)
+    except OverflowError:
+        raise Invalid(f"{field} is outside a double's range", fields={field: text_rules.DOUBLE_RANGE}) from None
+    except (TypeError, ValueError):
+        raise Invalid(f"{field} must be a number", fields={field: "Must be a number."}) from None
 
 
 def storable_text(text: str) -> bool:
@@ -137,8 +173,7 @@ def check_string_map(value: t.Any, field: str, *, key_max: int = 250, value_max:
         raise Invalid(f"{field} has too many entries", fields={field: f"At most {max_items} entries."})
     out: dict[str, str] = {}
     for key, val in value.items():
-        if not isinstance(key, str) or not key.strip() or len(key) > key_max or CONTROL_CHARS.search(key):
-            raise Invalid(f"bad key in {field}", fields={field: f"Keys must be non-empty strings of at most {key_max} characters."})
+        key = check_key(key, field, max_length=key_max)
         if isinstance(val, bool) or val is None or not isinstance(val, (str, int, float)):
             raise Invalid(f"bad value in {field}", fields={field: f"The value of {key!r} must be a string."})
         val = str(val)

@@ -12,7 +12,8 @@ from ..errors import Invalid, NotFound
 from ..models import Experiment, ModelVersion, Run, RunDataset, RunMetric, RunParam, RunTag, utcnow
 from . import audit, batches
 from .access import authorize
-from .common import CONTROL_CHARS, check_name, check_string_map, lock_row, session, storable_text, unit_of_work, upsert
+from .common import (check_double, check_key, check_name, check_string_map, lock_row, session, storable_text,
+                     unit_of_work, upsert)
 from .identity import Actor
 from .versions import MetricValue
 
@@ -76,18 +77,11 @@ def check_metrics(metrics: t.Any) -> list[dict[str, t.Any]]:
         where = f"metrics[{i}]"
         if not isinstance(m, t.Mapping):
             raise Invalid("bad metric", fields={where: "Must be an object with key and value."})
-        key = m.get("key")
-        if not isinstance(key, str) or not key.strip() or len(key) > 250 or CONTROL_CHARS.search(key):
-            raise Invalid("bad metric key", fields={
-                f"{where}.key": "Must be a non-empty string of at most 250 characters, without control characters."})
+        key = check_key(m.get("key"), f"{where}.key")
         value = m.get("value")
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                value = None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise Invalid("bad metric value", fields={f"{where}.value": "Must be a number."})
+        value = check_double(value, f"{where}.value")
         step = m.get("step", 0)
         ts = m.get("timestamp", default_ts)
         for name, num in (("step", step), ("timestamp", ts)):
@@ -95,7 +89,6 @@ def check_metrics(metrics: t.Any) -> list[dict[str, t.Any]]:
                 continue
             if isinstance(num, bool) or not isinstance(num, int) or not -2**63 <= num < 2**63:
                 raise Invalid(f"bad metric {name}", fields={f"{where}.{name}": "Must be an integer."})
-        value = float(value)
         out.append({"key": key.strip(), "value": value, "step": step or 0,
                     "timestamp": default_ts if ts is None else ts})
     return out

@@ -17,6 +17,7 @@ from ..errors import RegistryError
 from ..i18n import get_locale, gettext
 from ..i18n import lazy_gettext as _l
 from .messages import translate_message
+from ..text import as_double
 
 try:  # WTForms 3.3 and later name their choices; older versions take (value, label) pairs
     from wtforms.fields.choices import SelectChoice as _Choice
@@ -63,7 +64,10 @@ def parse_metrics(text: str | None) -> list[dict[str, t.Any]]:
     for key, values in parse_key_values(text).items():
         for step, raw in enumerate(values.split(",")):
             try:
-                value = float(raw.strip())
+                value = as_double(raw.strip())
+            except OverflowError:
+                raise ValidationError(gettext("%(key)s: %(value)s is outside a double's range (about ±1.8e308).",
+                                              key=key, value=raw.strip())) from None
             except ValueError:
                 raise ValidationError(gettext("%(key)s: %(value)s is not a number.", key=key,
                                               value=raw.strip() or gettext("an empty value"))) from None
