@@ -62,6 +62,9 @@ def update_run(project: str, actor: Actor, run: Run, *, status: t.Any = None, en
         run.name = check_name(name, "run_name")
         tracking.set_run_tags(run.id, {"mlflow.runName": run.name})
     tracking.touch_version(run.id)
+    changes = {"status": run.status if status is not None else None, "end_time": end_time,
+               "name": run.name if name else None}
+    tracking.audit_run(project, actor, run, "run.update", {k: v for k, v in changes.items() if v is not None})
     return run
 
 
@@ -76,6 +79,7 @@ def set_tags(project: str, actor: Actor, run: Run, tags: t.Mapping[str, t.Any]) 
     if "mlflow.runName" in tag_map:
         run.name = check_name(tag_map["mlflow.runName"], "run_name")
     tracking.touch_version(run.id)
+    tracking.audit_run(project, actor, run, "run.tag.set", {"tags": tracking.shown_values(tag_map)})
     return tag_map
 
 
@@ -89,6 +93,7 @@ def delete_tag(project: str, actor: Actor, run: Run, key: t.Any) -> None:
     if not deleted.rowcount:
         raise NotFound(f"No tag with name: {key} in run with id {run.id}")
     tracking.touch_version(run.id)
+    tracking.audit_run(project, actor, run, "run.tag.delete", {"key": key})
 
 
 @unit_of_work
@@ -141,5 +146,6 @@ def log_inputs(project: str, actor: Actor, run: Run, datasets: t.Sequence[t.Mapp
         }, f"datasets[{i}]"))
     tracking.add_datasets(run.id, rows)
     tracking.touch_version(run.id)
+    tracking.audit_run(project, actor, run, "run.inputs", {"datasets": [f"{d['name']} ({d['role']})" for d in rows]})
     return len(rows)
 

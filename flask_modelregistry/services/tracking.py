@@ -133,6 +133,17 @@ def set_run_tags(run_id: str, tags: t.Mapping[str, str]) -> None:
            update=("value",))
 
 
+def audit_run(project: str, actor: Actor, run: Run, action: str, details: dict[str, t.Any]) -> None:
+    """Record a change of ``run`` (its tags, parameters, metrics, datasets) in the audit trail, in
+    the current transaction."""
+    audit.record(project, actor, action, "run", run.id, run.name or "", details)
+
+
+def shown_values(values: t.Mapping[str, str], limit: int = 200) -> dict[str, str]:
+    """Tag or parameter values as the audit trail keeps them: cut to ``limit`` characters."""
+    return {k: v if len(v) <= limit else v[:limit] + "..." for k, v in values.items()}
+
+
 @unit_of_work
 def log_metrics(project: str, actor: Actor, run: Run, metrics: t.Any) -> int:
     authorize(project, actor, "write")
@@ -140,6 +151,7 @@ def log_metrics(project: str, actor: Actor, run: Run, metrics: t.Any) -> int:
     lock_row(Run, run.id, f"Run with id={run.id} not found", shared=True)
     add_metrics(run.id, rows)
     touch_version(run.id)
+    audit_run(project, actor, run, "run.metrics", {"values": len(rows), "keys": sorted({r["key"] for r in rows})})
     return len(rows)
 
 
@@ -152,8 +164,7 @@ def log_params(project: str, actor: Actor, run: Run, params: t.Any, *, replace: 
     lock_row(Run, run.id, f"Run with id={run.id} not found", shared=not replace)
     add_params(run.id, param_map, replace=replace)
     touch_version(run.id)
-    if replace:
-        audit.record(project, actor, "run.params", "run", run.id, run.name, {"keys": sorted(param_map)})
+    audit_run(project, actor, run, "run.params" if replace else "run.param.log", {"params": shown_values(param_map)})
     return param_map
 
 
@@ -169,6 +180,8 @@ def log_batch(project: str, actor: Actor, run: Run, *, metrics: t.Any = (), para
     add_metrics(run.id, rows)
     set_run_tags(run.id, tag_map)
     touch_version(run.id)
+    audit_run(project, actor, run, "run.batch", {"metrics": len(rows), "metric_keys": sorted({r["key"] for r in rows}),
+                                                 "params": shown_values(param_map), "tags": shown_values(tag_map)})
 
 
 def metric_history(project: str, actor: Actor, run: Run, key: str | None = None, *, offset: int = 0,
@@ -238,6 +251,7 @@ def replace_datasets(project: str, actor: Actor, run: Run, datasets: t.Any) -> l
     s.flush()
     add_datasets(run.id, rows)
     touch_version(run.id)
+    audit_run(project, actor, run, "run.datasets", {"datasets": [f"{d['name']} ({d['role']})" for d in rows]})
     return datasets_of([run.id]).get(run.id, [])
 
 

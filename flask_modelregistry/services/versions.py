@@ -392,6 +392,8 @@ def delete_version_tag(project: str, actor: Actor, version: ModelVersion, key: s
     deleted = session().execute(sa.delete(VersionTag).where(VersionTag.version_id == version.id, VersionTag.key == key))
     if deleted.rowcount:
         events.version_tag_deleted(project, version.model.name, version.number, key)
+        audit.record(project, actor, "version.tag.delete", "version", version.id,
+                     f"{version.model.name}/{version.version}", {"key": key})
 
 
 def purge_versions(version_ids: t.Sequence[int]) -> list[str]:
