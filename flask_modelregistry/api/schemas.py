@@ -230,6 +230,19 @@ class MetricList(_Base):
     items = fields.List(fields.Nested(Metric))
 
 
+class MetricPage(MetricList):
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer(metadata={"description": "Values logged in all (of `key`, when given)."})
+
+
+class MetricHistoryQuery(_Base):
+    key = fields.String(load_default=None, validate=KEY, metadata={"description": "Only this metric's values."})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1), metadata={
+        "description": "At most 1000; larger values are capped."})
+
+
 class AuditEventSchema(_Base):
     id = fields.Integer()
     created_at = fields.DateTime(format="iso")

@@ -8,6 +8,7 @@ from flask import Response, jsonify
 from ..kit import transfer
 from ..kit.auth import request_actor
 from ..services import artifacts as artifact_service
+from ..services import metric_summary
 from ..services import read_models
 from ..services import registered_models as model_service
 from ..services import settings as settings_service
@@ -166,11 +167,15 @@ def log_metrics(project: str, model_id: int, version_id: int, body: list[dict[st
     return _created(_version_json(model, version))
 
 
-@route(V + "/metrics", "GET", summary="Every logged metric value", tag="versions", response=schemas.MetricList)
-def metric_history(project: str, model_id: int, version_id: int):
+@route(V + "/metrics", "GET", summary="Logged metric values, a page at a time", tag="versions",
+       query=schemas.MetricHistoryQuery, response=schemas.MetricPage)
+def metric_history(project: str, model_id: int, version_id: int, query: dict[str, t.Any]):
+    """Every value logged (of ``key``), ordered by key, step and time, ``per_page`` (at most 1000) at a time."""
     _m, version = _version(project, model_id, version_id)
-    history = tracking.metric_history(project, request_actor(), version.run)
-    return jsonify({"items": [metric_json(m) for _k, m in history]})
+    page = metric_summary.history_page(project, request_actor(), version.run, key=query["key"], page=query["page"],
+                                       per_page=query["per_page"])
+    return jsonify({"items": [metric_json(m) for m in page.items], "page": page.page, "per_page": page.per_page,
+                    "total": page.total})
 
 
 @route(V + "/params", "PUT", summary="Replace the parameters", tag="versions", body=schemas.STRING_MAP,

@@ -1,4 +1,5 @@
-"""The Performance tab's metrics: a table by step and a chart of each metric over steps."""
+"""The Performance tab's metrics: a table of the last steps and a chart of each metric over steps,
+both drawn from the bounded summary of :mod:`..services.metric_summary`."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,9 +9,7 @@ from markupsafe import Markup
 
 from ..charts import Point, Series, format_number, line_chart
 from ..i18n import gettext as _
-from ..services.versions import MetricValue
-
-MAX_TABLE_STEPS = 100
+from ..services.metric_summary import RunMetricsSummary
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,34 +31,29 @@ class MetricChart:
     points: int
     #: the value at the last step (what a metric logged once shows instead of a chart)
     last: float | None = None
+    #: values logged, and the lowest and highest of them (None when all are NaN)
+    count: int = 0
+    minimum: float | None = None
+    maximum: float | None = None
 
 
-def _by_key_and_step(history: t.Iterable[tuple[str, MetricValue]]) -> dict[str, dict[int, float]]:
-    """The last value logged for each (metric, step); the history comes ordered by key, step, time."""
-    out: dict[str, dict[int, float]] = {}
-    for key, value in history:
-        out.setdefault(key, {})[value.step] = value.value
-    return out
+def metric_table(summary: RunMetricsSummary) -> MetricTable:
+    """Rows of the most recent steps, a column per metric (the last value logged at each step)."""
+    keys = [m.key for m in summary.metrics]
+    rows = [(step, [summary.recent.get((key, step)) for key in keys]) for step in summary.recent_steps]
+    return MetricTable(keys=keys, rows=rows, total_steps=summary.total_steps)
 
 
-def metric_table(history: t.Sequence[tuple[str, MetricValue]], max_steps: int = MAX_TABLE_STEPS) -> MetricTable:
-    """Rows of steps, a column per metric; beyond ``max_steps`` steps only the last ones are kept."""
-    values = _by_key_and_step(history)
-    keys = sorted(values)
-    steps = sorted({step for per_step in values.values() for step in per_step})
-    shown = steps[-max_steps:]
-    rows = [(step, [values[key].get(step) for key in keys]) for step in shown]
-    return MetricTable(keys=keys, rows=rows, total_steps=len(steps))
-
-
-def metric_charts(history: t.Sequence[tuple[str, MetricValue]], *, id_prefix: str = "mr-metric") -> list[MetricChart]:
-    """One line chart per metric, its value over steps."""
+def metric_charts(summary: RunMetricsSummary, *, id_prefix: str = "mr-metric") -> list[MetricChart]:
+    """One line chart per metric over steps, drawn from its thinned series (bounded in size)."""
     charts = []
-    for index, (key, per_step) in enumerate(sorted(_by_key_and_step(history).items())):
-        points = [Point(step, value, _("%(metric)s at step %(step)s: %(value)s", metric=key, step=step,
-                                       value=format_number(value)))
-                  for step, value in sorted(per_step.items())]
-        svg = line_chart([Series(key, points)], title=_("%(metric)s by step", metric=key), x_label=_("step"), y_label=key,
-                         chart_id=f"{id_prefix}-{index}")
-        charts.append(MetricChart(key=key, svg=svg, points=len(points), last=points[-1].y if points else None))
+    for index, metric in enumerate(summary.metrics):
+        points = [Point(p.step, p.value, _("%(metric)s at step %(step)s: %(value)s", metric=metric.key, step=p.step,
+                                           value=format_number(p.value)))
+                  for p in metric.series]
+        svg = line_chart([Series(metric.key, points)], title=_("%(metric)s by step", metric=metric.key),
+                         x_label=_("step"), y_label=metric.key, chart_id=f"{id_prefix}-{index}")
+        last = metric.last.value
+        charts.append(MetricChart(key=metric.key, svg=svg, points=len(points), last=None if last != last else last,
+                                  count=metric.count, minimum=metric.minimum, maximum=metric.maximum))
     return charts

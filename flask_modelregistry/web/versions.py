@@ -9,6 +9,7 @@ from ..errors import RegistryError
 from ..i18n import gettext as _
 from ..services import artifacts as artifact_service
 from ..services import direct_uploads
+from ..services import metric_summary
 from ..services import read_models
 from ..services import registered_models as model_service
 from ..services import tracking
@@ -70,7 +71,7 @@ def version(project: str, model_id: int, version_id: int):
     registered, mv = _model_and_version(project, model_id, version_id)
     view = read_models.version_view(registered, mv)
     files = artifact_service.list_artifacts(project, who, mv.run_id)
-    history = tracking.metric_history(project, who, mv.run)
+    metrics = metric_summary.summarise(project, who, mv.run)
     tab = request.args.get("tab") if request.args.get("tab") in VERSION_TABS else "card"
     # reads two small MLmodel files from storage: only for the tab that shows it
     semver_check = check_version(project, who, mv) if tab == "card" else None
@@ -82,7 +83,8 @@ def version(project: str, model_id: int, version_id: int):
         "model_registry/versions/show.html", project, project_access, model=registered, version=mv,
         details=view, tab=tab, tree=artifact_tree(files), artifact_count=len(files),
         datasets=view.datasets, ci_job=job,
-        parent=view.parent, metric_table=metric_table(history), metric_charts=metric_charts(history),
+        parent=view.parent, metric_table=metric_table(metrics), metric_charts=metric_charts(metrics),
+        metric_keys_total=metrics.total_keys,
         semver_check=semver_check,
         upload_form=UploadForm(formdata=None) if project_access.can_write else None,
         package_name=view.package_name,
