@@ -20,49 +20,18 @@ import errno
 import io
 import typing as t
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import PathConverter
 
 from ..errors import BadRequest, InsufficientStorage, RegistryError, Unavailable
+from ..services.database_failures import DATABASE_ERRORS, database_failure
 
 Renderer = t.Callable[[RegistryError], t.Any]
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 #: errno values of a store with no space left for the writer
 NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
-#: SQLSTATEs of a server that is going away or refusing connections (class 08: connection exception)
-_GONE = frozenset({"57P01", "57P02", "57P03", "53300"})
-#: SQLSTATEs of a transaction that lost a race and may simply be tried again
-_BUSY = frozenset({"40001", "40P01", "55P03"})
-_SQLITE_GONE = frozenset({"SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_NOTADB"})
-_SQLITE_BUSY = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-def database_failure(exc: BaseException) -> str | None:
-    """``"unreachable"``, ``"busy"``, or None when ``exc`` is no transient database failure."""
-    if isinstance(exc, sa.exc.TimeoutError):  # every pooled connection in use
-        return "busy"
-    if not isinstance(exc, sa.exc.DBAPIError):
-        return None
-    if exc.connection_invalidated:
-        return "unreachable"
-    if not isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError)):
-        return None
-    orig = exc.orig
-    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    if state:
-        if state.startswith("08") or state in _GONE:
-            return "unreachable"
-        return "busy" if state in _BUSY else None
-    sqlite_name = getattr(orig, "sqlite_errorname", None)
-    if sqlite_name is not None:
-        if sqlite_name in _SQLITE_BUSY:
-            return "busy"
-        return "unreachable" if sqlite_name in _SQLITE_GONE else None
-    # a driver error without SQLSTATE: the client side failed to connect or lost the connection
-    return "unreachable"
 
 
 def classify(exc: BaseException) -> RegistryError | None:
@@ -195,4 +164,4 @@ def register_door(bp: Blueprint, render: Renderer) -> None:
         return render(domain)
 
     bp.register_error_handler(OSError, fault)
-    bp.register_error_handler(sa.exc.SQLAlchemyError, fault)
+    bp.register_error_handler(DATABASE_ERRORS, fault)

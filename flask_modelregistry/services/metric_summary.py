@@ -109,7 +109,7 @@ def summarise(project: str, actor: Actor, run: Run) -> RunMetricsSummary:
     ranked = sa.select(m.key, m.step, m.value, m.is_nan, m.timestamp,
                        sa.func.row_number().over(partition_by=(m.key, m.step),
                                                  order_by=(m.timestamp.desc(), m.id.desc())).label("rank"))
-    steps = sa.select(sa.distinct(m.step).label("step")).where(in_keys).order_by(m.step.desc()) \
+    steps = sa.select(m.step.label("step")).distinct().where(in_keys).order_by(m.step.desc()) \
         .limit(MAX_TABLE_STEPS).subquery()
     recent_q = ranked.where(in_keys, m.step.in_(sa.select(steps.c.step))).subquery()
     recent_rows = s.execute(sa.select(recent_q).where(recent_q.c.rank == 1)).all()
