@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m bench [api] [mlflow] [pages] [client] [webhooks] [bigfiles] [operations]`` (all by default)."""
+"""Run the benchmarks: ``python -m bench [api] [mlflow] [pages] [client] [webhooks] [bigfiles] [operations] [metrics]`` (all by default)."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +12,7 @@ WORKLOADS = {
     "webhooks": "bench.webhooks_workload",
     "bigfiles": "bench.bigfiles_workload",
     "operations": "bench.operations_workload",
+    "metrics": "bench.metrics_workload",
 }
 
 

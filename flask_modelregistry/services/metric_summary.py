@@ -1,7 +1,7 @@
 """A run's metrics read in bounded pieces: a page of one metric's history, and the summary the
 version page draws (per metric: count, min, max, last value, and a series thinned in SQL to the
-lowest and highest value of each of at most :data:`MAX_BUCKETS` step buckets; plus the last steps
-for the table).
+first value of each of at most :data:`MAX_BUCKETS` step buckets and the last one; plus the last
+steps for the table).
 
 Every query here returns a number of rows bounded by the page size, the number of metrics shown
 (:data:`MAX_KEYS`) and :data:`MAX_BUCKETS`, never by how often a metric was logged, so a version
@@ -20,10 +20,10 @@ from ..models import Run, RunMetric
 from .access import authorize
 from .common import Page, check_key, count, session
 from .identity import Actor
-from .versions import MetricValue
+from .versions import MetricValue, latest_metrics
 
-#: step buckets of each metric's chart; each gives its lowest and highest value (two points at most)
-MAX_BUCKETS = 200
+#: points of each metric's chart at most: the first value of each step bucket (and the last value)
+MAX_BUCKETS = 399
 #: metrics summarised on the version page (the first ones by name)
 MAX_KEYS = 50
 #: the most recent steps shown in the table
@@ -46,7 +46,7 @@ class MetricSummary:
     last: MetricValue
     first_step: int
     last_step: int
-    #: at most 2 * MAX_BUCKETS points, in step order
+    #: at most MAX_BUCKETS + 1 points, in step order
     series: list[MetricPoint]
 
 
@@ -78,17 +78,9 @@ def history_page(project: str, actor: Actor, run: Run, *, key: t.Any = None, pag
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
-def _bucket(offset: t.Any, span: t.Any) -> t.Any:
-    """``floor(offset / span * MAX_BUCKETS)`` in the database's own arithmetic (doubles, so huge
-    steps cannot overflow a bigint)."""
-    ratio = sa.cast(offset, sa.Float) / sa.cast(span, sa.Float) * MAX_BUCKETS
-    if session().get_bind().dialect.name == "postgresql":
-        return sa.cast(sa.func.floor(ratio), sa.BigInteger)
-    return sa.cast(ratio, sa.Integer)  # SQLite truncates, and the ratio is never negative
-
-
 def summarise(project: str, actor: Actor, run: Run) -> RunMetricsSummary:
-    """The version page's view of a run's metrics, in six queries whose answers are bounded."""
+    """The version page's view of a run's metrics: a few queries per metric shown, whose answers are
+    bounded; only the per-metric count, min and max scan the values."""
     authorize(project, actor, "read")
     s = session()
     m = RunMetric
@@ -114,30 +106,25 @@ def summarise(project: str, actor: Actor, run: Run) -> RunMetricsSummary:
     recent_q = ranked.where(in_keys, m.step.in_(sa.select(steps.c.step))).subquery()
     recent_rows = s.execute(sa.select(recent_q).where(recent_q.c.rank == 1)).all()
     total_steps = s.scalar(sa.select(sa.func.count(sa.distinct(m.step))).where(in_keys)) or 0
-    last_q = ranked.add_columns(sa.func.row_number().over(
-        partition_by=m.key, order_by=(m.step.desc(), m.timestamp.desc(), m.id.desc())).label("last_rank")
-    ).where(in_keys).subquery()
-    last = {r.key: MetricValue(r.key, math.nan if r.is_nan else r.value, r.step, r.timestamp)
-            for r in s.execute(sa.select(last_q).where(last_q.c.last_rank == 1)).all()}
+    last = {v.key: v for v in latest_metrics([run.id]).get(run.id, [])}
 
-    # the series: per step bucket (at most MAX_BUCKETS per metric), its lowest and its highest value,
-    # so that the chart keeps every spike and both ends while reading at most 2 * MAX_BUCKETS rows
-    bounds = sa.select(m.key.label("key"), sa.func.min(m.step).label("first"),
-                       (sa.func.max(m.step) - sa.func.min(m.step) + 1).label("span")) \
-        .where(in_keys).group_by(m.key).subquery()
-    bucketed = (sa.select(m.id, m.key, m.step, m.value, _bucket(m.step - bounds.c.first, bounds.c.span).label("bucket"))
-                .join(bounds, bounds.c.key == m.key).where(in_keys, m.is_nan.is_(False)).subquery())
-    b = bucketed.c
-    extremes = sa.select(
-        b.key, b.step, b.value, b.id,
-        sa.func.row_number().over(partition_by=(b.key, b.bucket), order_by=(b.value.asc(), b.step, b.id)).label("lo"),
-        sa.func.row_number().over(partition_by=(b.key, b.bucket), order_by=(b.value.desc(), b.step, b.id)).label("hi"),
-    ).subquery()
-    e = extremes.c
+    # the series: the value at the start of each of at most MAX_BUCKETS step buckets, and at the last
+    # step; each found by one seek in the (run_id, key, step) index, so the chart reads the same
+    # few hundred rows whether the metric was logged ten times or a million
     series: dict[str, list[MetricPoint]] = {}
-    for r in s.execute(sa.select(e.key, e.step, e.value).where(sa.or_(e.lo == 1, e.hi == 1))
-                       .order_by(e.key, e.step, e.id)):
-        series.setdefault(r.key, []).append(MetricPoint(int(r.step), float(r.value)))
+    other = sa.orm.aliased(RunMetric)
+    for r in stat_rows:
+        span = r.last - r.first + 1
+        starts = sorted({r.first + span * i // MAX_BUCKETS for i in range(MAX_BUCKETS)} | {r.last})
+        # a UNION of literals: SQLite takes no column names on a VALUES list
+        bucket = sa.union_all(*[sa.select(sa.literal(x, sa.BigInteger).label("start")) for x in starts]) \
+            .subquery("bucket_starts")
+        first_at = (sa.select(other.id).where(other.run_id == run.id, other.key == r.key, other.step >= bucket.c.start)
+                    .order_by(other.step, other.timestamp.desc(), other.id.desc()).limit(1)
+                    .correlate(bucket).scalar_subquery())
+        points = s.execute(sa.select(m.step, m.value, m.is_nan).where(m.id.in_(sa.select(first_at).select_from(bucket)))
+                           .order_by(m.step))
+        series[r.key] = [MetricPoint(int(p.step), float(p.value)) for p in points if not p.is_nan]
 
     summaries = [MetricSummary(key=r.key, count=r.n, minimum=r.lo, maximum=r.hi, last=last[r.key],
                                first_step=r.first, last_step=r.last, series=series.get(r.key, []))

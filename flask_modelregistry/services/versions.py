@@ -83,17 +83,21 @@ def list_versions(project: str, actor: Actor, model: RegisteredModel, *, search:
 
 
 def latest_metrics(run_ids: t.Sequence[str]) -> dict[str, list[MetricValue]]:
-    """The latest value of each metric of each run (highest step, then timestamp): one query."""
+    """The latest value of each metric of each run (highest step, then timestamp): one query, which
+    finds each metric's latest row by one seek in the ``(run_id, key, step)`` index instead of
+    ranking every value logged."""
     if not run_ids:
         return {}
-    ranked = sa.select(
-        RunMetric.run_id, RunMetric.key, RunMetric.value, RunMetric.step, RunMetric.timestamp, RunMetric.is_nan,
-        sa.func.row_number().over(
-            partition_by=(RunMetric.run_id, RunMetric.key),
-            order_by=(RunMetric.step.desc(), RunMetric.timestamp.desc(), RunMetric.id.desc()),
-        ).label("rank"),
-    ).where(RunMetric.run_id.in_(run_ids)).subquery()
-    rows = session().execute(sa.select(ranked).where(ranked.c.rank == 1).order_by(ranked.c.key)).all()
+    pairs = sa.select(RunMetric.run_id, RunMetric.key).where(RunMetric.run_id.in_(run_ids)).distinct().subquery()
+    other = sa.orm.aliased(RunMetric)
+    newest = (sa.select(other.id).where(other.run_id == pairs.c.run_id, other.key == pairs.c.key)
+              .order_by(other.step.desc(), other.timestamp.desc(), other.id.desc()).limit(1)
+              .correlate(pairs).scalar_subquery())
+    rows = session().execute(
+        sa.select(RunMetric.run_id, RunMetric.key, RunMetric.value, RunMetric.step, RunMetric.timestamp,
+                  RunMetric.is_nan)
+        .where(RunMetric.id.in_(sa.select(newest).select_from(pairs)))
+        .order_by(RunMetric.run_id, RunMetric.key)).all()
     out: dict[str, list[MetricValue]] = {}
     for row in rows:
         value = float("nan") if row.is_nan else row.value
