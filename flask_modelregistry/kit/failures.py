@@ -76,6 +76,8 @@ class GuardedBody(io.RawIOBase):
         return self._guard(lambda: self._raw.read(size) if size is not None and size >= 0 else self._raw.read())
 
     def readinto(self, buffer: t.Any) -> int:
+        if hasattr(self._raw, "readinto"):  # no extra copy of every chunk
+            return self._guard(lambda: self._raw.readinto(buffer))
         data = self.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)
