@@ -37,13 +37,13 @@ def _doors(base: str, headers: dict, browser: requests.Session, model_id: int, v
     tracking = f"{base}{P}/ml/mlflow/api/2.0/mlflow"
     number = itertools.count(100)
     return {
-        "json read": lambda: requests.get(f"{base}{P}/models", headers=headers, timeout=30),
+        "json read": lambda: requests.get(f"{base}{P}/models", headers=headers, timeout=60),
         "json write": lambda: requests.post(f"{base}{P}/models/{model_id}/versions",
-                                            json={"version": f"{next(number)}.0.0"}, headers=headers, timeout=30),
-        "mlflow": lambda: requests.get(f"{tracking}/registered-models/search", headers=headers, timeout=30),
+                                            json={"version": f"{next(number)}.0.0"}, headers=headers, timeout=60),
+        "mlflow": lambda: requests.get(f"{tracking}/registered-models/search", headers=headers, timeout=60),
         "package": lambda: requests.get(f"{base}{P}/packages/ml_models/{version_id}/files", headers=headers,
-                                        timeout=30),
-        "page": lambda: browser.get(f"{base}/projects/proj/models/{model_id}", timeout=30, allow_redirects=False),
+                                        timeout=60),
+        "page": lambda: browser.get(f"{base}/projects/proj/models/{model_id}", timeout=60, allow_redirects=False),
     }
 
 
@@ -60,13 +60,14 @@ def _check_unavailable(name: str, answer: requests.Response) -> None:
 
 def test_stopped_database_answers_503_and_the_app_recovers(own_postgres, served):
     base, headers = served.url, served.headers
-    model = requests.post(f"{base}{P}/models", json={"name": "outage"}, headers=headers, timeout=30).json()
+    model = requests.post(f"{base}{P}/models", json={"name": "outage"}, headers=headers, timeout=60).json()
     version = requests.post(f"{base}{P}/models/{model['id']}/versions", json={"version": "1.0.0"}, headers=headers,
-                            timeout=30).json()
+                            timeout=60).json()
     browser = _page_session(base)
     doors = _doors(base, headers, browser, model["id"], version["id"])
     for name, call in doors.items():  # every door works, and the workers' pools hold connections
-        assert call().status_code in (200, 201), name
+        answer = call()
+        assert answer.status_code in (200, 201), (name, answer.status_code, answer.text[:300])
 
     seen: list[tuple[str, int]] = []
     stop = threading.Event()
@@ -91,9 +92,9 @@ def test_stopped_database_answers_503_and_the_app_recovers(own_postgres, served)
                         _check_unavailable(name, call())
             finally:
                 own_postgres.start()
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60  # the server's start, on a loaded machine
             while time.monotonic() < deadline:
-                if requests.get(f"{base}{P}/models", headers=headers, timeout=30).status_code == 200:
+                if requests.get(f"{base}{P}/models", headers=headers, timeout=60).status_code == 200:
                     break
                 time.sleep(0.2)
             time.sleep(0.5)
@@ -107,4 +108,5 @@ def test_stopped_database_answers_503_and_the_app_recovers(own_postgres, served)
     assert 503 in codes  # the load really ran into the outage
     for _round in range(3):  # the same app answers on every worker again, no restart
         for name, call in doors.items():
-            assert call().status_code in (200, 201), name
+            answer = call()
+            assert answer.status_code in (200, 201), (name, answer.status_code, answer.text[:300])
