@@ -80,8 +80,8 @@ def version(project: str, model_id: int, version_id: int):
         job = {**job, **{key: links.http_url(job.get(key)) for key in ("url", "log_url", "pipeline_url",
                                                                         "merge_request_url")}}
     return render_page(
-        "model_registry/versions/show.html", project, project_access, model=registered, version=mv,
-        details=view, tab=tab, tree=artifact_tree(files), artifact_count=len(files),
+        "model_registry/versions/show.html", project, project_access, model=registered, version=view,
+        tab=tab, tree=artifact_tree(files), artifact_count=len(files),
         datasets=view.datasets, ci_job=job,
         parent=view.parent, metric_table=metric_table(metrics), metric_charts=metric_charts(metrics),
         metric_keys_total=metrics.total_keys,

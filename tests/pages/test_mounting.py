@@ -43,7 +43,7 @@ def overriding_host(app):
     app.jinja_loader = ChoiceLoader([
         DictLoader({"model_registry/models/list.html": (
             '{% extends "model_registry/_page.html" %}{% block mr_content %}'
-            '<h1>Our own model list</h1>{% for item in result.items %}<p class="ours">{{ item.model.name }}</p>'
+            '<h1>Our own model list</h1>{% for item in result.items %}<p class="ours">{{ item.name }}</p>'
             '{% endfor %}{% endblock %}')}),
         app.jinja_loader,
     ])
