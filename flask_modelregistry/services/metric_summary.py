@@ -85,13 +85,16 @@ def summarise(project: str, actor: Actor, run: Run) -> RunMetricsSummary:
     s = session()
     m = RunMetric
     of_run = m.run_id == run.id
-    total_keys = s.scalar(sa.select(sa.func.count(sa.distinct(m.key))).where(of_run)) or 0
     stats = (sa.select(m.key, sa.func.count().label("n"),
                        sa.func.min(sa.case((m.is_nan.is_(False), m.value))).label("lo"),
                        sa.func.max(sa.case((m.is_nan.is_(False), m.value))).label("hi"),
                        sa.func.min(m.step).label("first"), sa.func.max(m.step).label("last"))
-             .where(of_run).group_by(m.key).order_by(m.key).limit(MAX_KEYS))
+             .where(of_run).group_by(m.key).order_by(m.key).limit(MAX_KEYS + 1))
     stat_rows = s.execute(stats).all()
+    total_keys = len(stat_rows)
+    if total_keys > MAX_KEYS:  # only then are the metrics counted
+        total_keys = s.scalar(sa.select(sa.func.count(sa.distinct(m.key))).where(of_run)) or 0
+        stat_rows = stat_rows[:MAX_KEYS]
     if not stat_rows:
         return RunMetricsSummary([], 0, {}, [], 0)
     keys = [r.key for r in stat_rows]

@@ -121,3 +121,14 @@ def test_the_version_page_reads_a_bounded_summary(app, client, rita, two_version
     api = client.get(f"{P}/models/{m}/versions/{large['id']}/metrics", query_string={"page": BULK // 100, "per_page": 100},
                      headers=rita.headers).json
     assert api["total"] == BULK and [v["step"] for v in api["items"]] == list(range(BULK - 100, BULK))
+
+
+def test_the_version_page_summarises_the_first_fifty_metrics(client, rita, two_versions):
+    m, small, _large = two_versions
+    values = [{"key": f"metric-{i:02d}", "value": i, "step": step} for i in range(55) for step in range(2)]
+    assert client.post(f"{P}/models/{m}/versions/{small['id']}/metrics", json=values,
+                       headers=rita.headers).status_code == 201
+    login(client, "rita")
+    page = client.get(f"/projects/proj/models/{m}/versions/{small['id']}?tab=performance").data.decode()
+    assert "Showing 50 of 55 metrics" in page
+    assert "metric-49" in page and "metric-50" not in page
