@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from ..errors import BadRequest, Invalid, NotFound
 from ..models import Artifact, LoggedModel, ModelVersion, RegisteredModel
 from ..versioning import parse_version
-from . import aliases, artifacts, ci, tracking, versions
+from . import aliases, artifacts, ci, events, tracking, versions
 from .access import authorize
 from .artifact_locations import ModelSource, join, parse_source, run_artifact_uri
 from .batches import latest_by_stage
@@ -176,6 +176,7 @@ def set_version_tag(project: str, actor: Actor, version: ModelVersion, key: t.An
         if parent == version.id:
             raise Invalid("a version cannot derive from itself", fields={PARENT_TAG: "Must be another version."})
         versions.update_version(project, actor, version, parent_version_id=parent)
+        events.version_tag_set(project, version.model.name, version.number, key, str(value))
         return
     if key in ci.CI_TAGS:
         tags = ci.resolve_ci_tags(project, check_string_map({key: value}, "tags"), tracking.tags_of(version.run_id))
@@ -189,6 +190,8 @@ def delete_version_tag(project: str, actor: Actor, version: ModelVersion, key: t
     if key in VERSION_TAGS:
         raise Invalid("The semantic version of a version cannot be deleted", fields={"key": "Reserved."})
     if key == PARENT_TAG:
+        if version.parent_version_id is not None:
+            events.version_tag_deleted(project, version.model.name, version.number, key)
         versions.update_version(project, actor, version, parent_version_id=None)
         return
     if not isinstance(key, str):

@@ -135,3 +135,24 @@ def test_package_api_alone(app, people):
     assert model["id"]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(WebhookDelivery.id))) == 0
+
+
+def test_the_parent_version_tag_over_mlflow(live_server, people, receiver, monkeypatch):
+    """``model_registry.parent_version`` is lineage, kept as a link, but MLflow clients set and delete
+    it as a tag: it fires the tag events like any tag."""
+    from mlflow import MlflowClient
+
+    client = live_server.app.test_client()
+    add_webhook(client, people["max"], receiver, ["model_version_tag.set", "model_version_tag.deleted"])
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"{live_server.url}/api/v1/projects/proj/ml/mlflow")
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", people["rita"].token)
+    ml = MlflowClient()
+    ml.create_registered_model("lineage")
+    ml.create_model_version("lineage", "s3://b/1")
+    second = ml.create_model_version("lineage", "s3://b/2")
+    ml.set_model_version_tag("lineage", second.version, "model_registry.parent_version", "1")
+    ml.delete_model_version_tag("lineage", second.version, "model_registry.parent_version")
+    got = _events(receiver, 2)
+    assert got == [("model_version_tag.deleted", {"name": "lineage", "version": "2", "key": "model_registry.parent_version"}),
+                   ("model_version_tag.set", {"name": "lineage", "version": "2", "key": "model_registry.parent_version",
+                                              "value": "1"})]
