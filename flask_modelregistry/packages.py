@@ -24,7 +24,7 @@ from werkzeug.routing import PathConverter
 from .kit import transfer
 from .kit.artifact_json import artifact_json
 from .kit.auth import check_session_csrf, request_actor
-from .errors import BadRequest, Invalid, NotFound
+from .errors import BadRequest, NotFound
 from .kit.json_body import request_json
 from .kit.json_errors import register_json_errors
 from .services import artifacts as artifact_service
@@ -32,8 +32,6 @@ from .services import direct_uploads, multipart
 from .services import packages as package_service
 
 _TRUE = ("1", "true", "yes")
-#: smallest part of a multipart upload but the last (S3's and GCS's rule, kept for clients alike)
-MIN_PART_SIZE = 5 * 1024 * 1024
 
 
 class RawPathConverter(PathConverter):
@@ -85,13 +83,7 @@ def create_upload(project: str, version_id: int):
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
     size, part_size = body.get("size"), body.get("part_size")
-    for name, value in (("size", size), ("part_size", part_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "size" else 1):
-            raise Invalid(f"{name} must be a whole number of bytes", fields={name: "Must be a whole number of bytes."})
-    parts = max(1, -(-size // part_size))
-    if parts > 1 and part_size < MIN_PART_SIZE:
-        raise Invalid(f"part_size must be at least {MIN_PART_SIZE} bytes",
-                      fields={"part_size": f"Must be at least {MIN_PART_SIZE} bytes."})
+    parts = multipart.plan_parts(size, part_size)
     created = multipart.create_upload(project, request_actor(), pkg.run_id, body.get("path"), parts=parts,
                                       size=size, overwrite=body.get("overwrite") is True)
     return jsonify({"upload_id": created.upload_id, "part_size": part_size, "parts": [

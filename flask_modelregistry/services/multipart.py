@@ -41,6 +41,8 @@ from .identity import Actor
 #: most parts one upload may have (as S3 and GCS's XML API)
 MAX_PARTS = 10_000
 _SALT = "model-registry-multipart-upload"
+#: smallest part but the last of an upload the client plans (S3's and GCS's rule, kept alike)
+MIN_PART_SIZE = 5 * 1024 * 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +76,18 @@ def _part_tag(upload: Upload, number: int, size: int) -> str:
     mac = hmac.new(str(current_app.secret_key).encode(), f"{upload.id}:{number}:{size}".encode(),
                    hashlib.sha256).hexdigest()[:32]
     return f"{size}-{mac}"
+
+
+def plan_parts(size: t.Any, part_size: t.Any) -> int:
+    """How many parts a file of ``size`` bytes sent in parts of ``part_size`` has, both checked."""
+    for name, value in (("size", size), ("part_size", part_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "size" else 1):
+            raise Invalid(f"{name} must be a whole number of bytes", fields={name: "Must be a whole number of bytes."})
+    parts = max(1, -(-size // part_size))
+    if parts > 1 and part_size < MIN_PART_SIZE:
+        raise Invalid(f"part_size must be at least {MIN_PART_SIZE} bytes",
+                      fields={"part_size": f"Must be at least {MIN_PART_SIZE} bytes."})
+    return parts
 
 
 def create_upload(project: str, actor: Actor, run_id: str, path: t.Any, *, parts: t.Any,
