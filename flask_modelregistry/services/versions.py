@@ -263,26 +263,39 @@ def take_version_number(model_id: int) -> int:
 
 def refresh_model_summary(model_id: int) -> None:
     """Keep the model row's version count and latest version (what a page of models shows) and
-    its ``updated_at``, in the transaction that created or deleted a version. One statement."""
-    from .batches import latest_order
-
-    table = RegisteredModel.__table__
-    v = sa.orm.aliased(ModelVersion)
-    latest = (sa.select(v.id).where(v.model_id == table.c.id).order_by(*latest_order(v)).limit(1)
-              .scalar_subquery())
-    c = sa.orm.aliased(ModelVersion)
-    count = sa.select(sa.func.count(c.id)).where(c.model_id == table.c.id).scalar_subquery()
-    lv = sa.orm.aliased(ModelVersion)
-    latest_text = sa.select(lv.version).where(lv.id == table.c.latest_version_id).scalar_subquery()
+    its ``updated_at``, in the transaction that created or deleted a version."""
     s = session()
-    s.execute(sa.update(table).where(table.c.id == model_id)
-              .values(version_count=count, latest_version_id=latest, updated_at=utcnow()))
+    s.execute(_summary_statements()[0], {"model_id": model_id, "now": utcnow()})
     # a second statement: the first one's new latest_version_id is what this reads
-    s.execute(sa.update(table).where(table.c.id == model_id).values(latest_version=latest_text))
+    s.execute(_summary_statements()[1], {"model_id": model_id})
     loaded = s.identity_map.get(sa.orm.util.identity_key(RegisteredModel, model_id))
     if loaded is not None:
         s.expire(loaded, ["version_count", "latest_version_id", "latest_version", "updated_at",
                           "last_version_number"])
+
+
+_SUMMARY: list[t.Any] = []
+
+
+def _summary_statements() -> list[t.Any]:
+    """The two UPDATEs of :func:`refresh_model_summary`, built once (Core, bound parameters), so
+    each call only executes them from the compiled cache."""
+    if not _SUMMARY:
+        from .batches import latest_order
+
+        table, versions_table = RegisteredModel.__table__, ModelVersion.__table__
+        v, c, lv = versions_table.alias("v"), versions_table.alias("c"), versions_table.alias("lv")
+        latest = (sa.select(v.c.id).where(v.c.model_id == table.c.id).order_by(*latest_order(v.c)).limit(1)
+                  .scalar_subquery())
+        count = sa.select(sa.func.count()).select_from(c).where(c.c.model_id == table.c.id).scalar_subquery()
+        latest_text = sa.select(lv.c.version).where(lv.c.id == table.c.latest_version_id).scalar_subquery()
+        model_id = sa.bindparam("model_id")
+        _SUMMARY.extend([
+            sa.update(table).where(table.c.id == model_id).values(
+                version_count=count, latest_version_id=latest, updated_at=sa.bindparam("now", type_=table.c.updated_at.type)),
+            sa.update(table).where(table.c.id == model_id).values(latest_version=latest_text),
+        ])
+    return _SUMMARY
 
 
 def _taken(model: RegisteredModel, parsed: ParsedVersion) -> str | None:

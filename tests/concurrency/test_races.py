@@ -79,7 +79,7 @@ def _login(base: str, username: str) -> requests.Session:
     return s
 
 
-ROUNDS = 3
+ROUNDS = 2
 
 
 def test_mlflow_set_tag_racing_a_version_delete(api):
@@ -169,3 +169,31 @@ def test_json_api_empty_version_is_422(api):
     model, _ = new_version()
     r = requests.post(f"{base}{P}/models/{model['id']}/versions", json={"version": ""}, headers=headers, timeout=30)
     assert r.status_code == 422 and "version" in r.json()["error"]["fields"]
+
+
+def check_across_workers(base: str, headers: dict) -> None:
+    """20 replacements of one version's metadata, 20 MLflow creations without a version and
+    set-tags racing a delete, against several server processes (``tests/core/test_concurrency``
+    runs it on two gunicorn workers sharing PostgreSQL)."""
+    model = requests.post(f"{base}{P}/models", json={"name": "workers"}, headers=headers, timeout=30).json()
+    version = requests.post(f"{base}{P}/models/{model['id']}/versions", json={}, headers=headers, timeout=30).json()
+    url = f"{base}{P}/models/{model['id']}/versions/{version['id']}/metadata"
+    bodies = [{f"k{i}-a": f"v{i}", f"k{i}-b": f"w{i}"} for i in range(N)]
+    answers = burst([lambda s, body=body: s.put(url, json=body, headers=headers, timeout=60) for body in bodies])
+    assert codes(answers) == [200] * N, [r.text[:200] for r in answers if r.status_code != 200]
+    stored = requests.get(f"{base}{P}/models/{model['id']}/versions/{version['id']}", headers=headers, timeout=30).json()
+    assert stored["metadata"] in bodies
+
+    answers = burst([lambda s: s.post(f"{base}{MLFLOW}/model-versions/create",
+                                      json={"name": "workers", "source": "s3://bucket/model"}, headers=headers, timeout=60)
+                     for _ in range(N)])
+    assert codes(answers) == [200] * N, [r.text[:200] for r in answers if r.status_code != 200]
+    assert sorted(int(r.json()["model_version"]["version"]) for r in answers) == list(range(2, N + 2))
+
+    number = str(N + 1)
+    calls = [lambda s: s.delete(f"{base}{MLFLOW}/model-versions/delete", json={"name": "workers", "version": number},
+                                headers=headers, timeout=60)]
+    calls += [lambda s, i=i: s.post(f"{base}{MLFLOW}/model-versions/set-tag", json={
+        "name": "workers", "version": number, "key": f"k{i}", "value": "v"}, headers=headers, timeout=60) for i in range(8)]
+    answers = burst(calls)
+    assert answers[0].status_code == 200 and set(codes(answers[1:])) <= {200, 404}, codes(answers)

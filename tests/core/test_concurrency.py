@@ -100,4 +100,8 @@ def test_two_gunicorn_workers_share_postgres_without_500s(gunicorn_on_postgres):
         r = requests.get(f"{base}{P}/models/{model['id']}/versions?per_page=100", headers=headers)
         assert r.status_code == 200 and r.json()["total"] == 8
     assert 500 not in all_codes
+    # the measured cases of one transaction per operation, across the two workers
+    from tests.concurrency.test_races import check_across_workers
+
+    check_across_workers(base, headers)
     assert proc.poll() is None
