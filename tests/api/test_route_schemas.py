@@ -65,7 +65,7 @@ def ids(client, people) -> dict[str, t.Any]:
     model = client.post(f"{P}/models", json={"name": "schemas"}, headers=headers).json
     version = client.post(f"{P}/models/{model['id']}/versions", json={"version": "1.0.0"}, headers=headers).json
     hook = client.post(f"{P}/webhooks", json={"name": "schemas", "url": "https://8.8.8.8/hook",
-                                              "events": ["model_version.created"]}, headers=headers).json
+                                              "events": ["model_version.created"], "status": "DISABLED"}, headers=headers).json
     return {"project": "proj", "model_id": model["id"], "version_id": version["id"], "path": "f.txt",
             "metric": "accuracy", "webhook_id": hook["id"], "delivery": 1}
 

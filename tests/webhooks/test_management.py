@@ -9,7 +9,8 @@ from .conftest import SECRET
 #: the doors' rules, not the database's: SQLite suffices
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
-BODY = {"name": "deploy", "url": "https://8.8.8.8/hook", "events": ["model_version_alias.created"],
+#: a public address the tests never send to: they make no change these webhooks are told about
+BODY = {"name": "deploy", "url": "https://8.8.8.8/hook", "events": ["model_version_alias.created"], "status": "DISABLED",
         "secret": SECRET, "description": "start the deployment"}
 
 
