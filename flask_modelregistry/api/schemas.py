@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typing as t
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from ..kit.artifact_json import ArtifactSchema
 from ..text import DOUBLE_RANGE, as_double, nfc
@@ -31,6 +31,10 @@ class Scalar(fields.String):
 
     def _deserialize(self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any) -> t.Any:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                as_double(value)  # 1e400 is no number to keep as the text "inf"
+            except OverflowError:
+                raise ValidationError(DOUBLE_RANGE) from None
             value = str(value)
         return super()._deserialize(value, attr, data, **kwargs)
 

@@ -130,6 +130,11 @@ def check_key(value: t.Any, field: str, *, max_length: int = 250) -> str:
     return value
 
 
+def nfc_key(key: t.Any) -> t.Any:
+    """A key given to find (delete) something, in the NFC its key was stored in."""
+    return text_rules.nfc(key) if isinstance(key, str) else key
+
+
 def check_double(value: t.Any, field: str) -> float:
     """A number as the double a column stores: 422 for what is no number and for a finite number
     beyond a double's range (``1e400``); infinities and NaN written as such are kept."""
@@ -176,6 +181,8 @@ def check_string_map(value: t.Any, field: str, *, key_max: int = 250, value_max:
         key = check_key(key, field, max_length=key_max)
         if isinstance(val, bool) or val is None or not isinstance(val, (str, int, float)):
             raise Invalid(f"bad value in {field}", fields={field: f"The value of {key!r} must be a string."})
+        if isinstance(val, (int, float)) and not isinstance(val, str):
+            check_double(val, field)  # 1e400 is no number to keep as the text "inf"
         val = str(val)
         if len(val) > value_max or "\x00" in val:
             raise Invalid(f"bad value in {field}", fields={field: f"The value of {key!r} must be at most {value_max} characters."})

@@ -12,7 +12,7 @@ from ..errors import AlreadyExists, Invalid, NotFound
 from ..models import ModelTag, ModelVersion, RegisteredModel, utcnow
 from . import audit, events
 from .access import authorize
-from .common import (Page, after_commit, check_name, check_string_map, check_text, clamp_page, like_pattern,
+from .common import (Page, after_commit, check_name, nfc_key, check_string_map, check_text, clamp_page, like_pattern,
                      lock_row, row_id, session, unit_of_work, upsert)
 from .identity import Actor
 
@@ -166,6 +166,7 @@ def set_model_tag(project: str, actor: Actor, model: RegisteredModel, key: t.Any
 @unit_of_work
 def delete_model_tag(project: str, actor: Actor, model: RegisteredModel, key: str) -> None:
     authorize(project, actor, "write")
+    key = nfc_key(key)
     lock_row(RegisteredModel, model.id, "model not found")
     session().execute(sa.delete(ModelTag).where(ModelTag.model_id == model.id, ModelTag.key == key))
     audit.record(project, actor, "model.tag.delete", "model", model.id, model.name, {"key": key})

@@ -15,7 +15,7 @@ from ..errors import Invalid, NotFound
 from ..models import Experiment, Run, RunTag
 from . import ci, tracking
 from .access import authorize
-from .common import check_name, check_string_map, lock_row, session, unit_of_work
+from .common import check_name, check_string_map, lock_row, nfc_key, session, unit_of_work
 from .identity import Actor
 
 RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
@@ -88,6 +88,7 @@ def delete_tag(project: str, actor: Actor, run: Run, key: t.Any) -> None:
     authorize(project, actor, "write")
     if not isinstance(key, str):
         raise Invalid("key must be a string", fields={"key": "Must be a string."})
+    key = nfc_key(key)
     s = session()
     deleted = s.execute(sa.delete(RunTag).where(RunTag.run_id == run.id, RunTag.key == key))
     if not deleted.rowcount:

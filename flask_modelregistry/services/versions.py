@@ -15,7 +15,7 @@ from ..versioning import ParsedVersion, next_major, parse_version
 from . import audit, batches, events
 from .access import authorize
 from .artifacts import delete_rows_returning_keys
-from .common import (Page, after_commit, check_string_map, check_text, clamp_page, like_pattern, lock_row, row_id,
+from .common import (Page, after_commit, check_string_map, nfc_key, check_text, clamp_page, like_pattern, lock_row, row_id,
                      session, unit_of_work, upsert)
 from .identity import Actor
 
@@ -405,6 +405,7 @@ def set_version_tag(project: str, actor: Actor, version: ModelVersion, key: t.An
 @unit_of_work
 def delete_version_tag(project: str, actor: Actor, version: ModelVersion, key: str) -> None:
     authorize(project, actor, "write")
+    key = nfc_key(key)
     lock_row(ModelVersion, version.id, "model version not found")
     deleted = session().execute(sa.delete(VersionTag).where(VersionTag.version_id == version.id, VersionTag.key == key))
     if deleted.rowcount:

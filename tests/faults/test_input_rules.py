@@ -47,6 +47,8 @@ def test_numbers_beyond_a_double_are_refused_on_every_door(client, rita, version
             r = _json(client, "POST", f"{ML}/{call}", body, rita.headers)
             assert r.status_code == 400 and r.json["error_code"] == "INVALID_PARAMETER_VALUE", (call, r.data[:300])
             assert "double" in r.json["message"]
+    r = _json(client, "PUT", f"{P}/models/{m}/versions/{v}/params", '{"lr": 1e400}', rita.headers)
+    assert r.status_code == 422, r.data[:300]
     # infinities written as such are kept, as MLflow keeps them
     r = _json(client, "POST", metrics, '[{"key": "loss", "value": Infinity}, {"key": "gain", "value": "-Infinity"}]',
               rita.headers)
@@ -79,6 +81,13 @@ def test_composed_and_decomposed_names_and_paths_are_one(client, rita, version):
     r = client.put(f"{P}/models/{m}/versions/{v}/params", json={DECOMPOSED: "1"}, headers=rita.headers)
     assert r.status_code == 200
     assert client.get(f"{P}/models/{m}/versions/{v}", headers=rita.headers).json["params"] == {COMPOSED: "1"}
+    # a tag set composed is deleted by its decomposed key
+    ml = f"{P}/ml/mlflow/api/2.0/mlflow/model-versions"
+    body = {"name": "rules", "version": "1", "key": COMPOSED}
+    assert client.post(f"{ml}/set-tag", json={**body, "value": "x"}, headers=rita.headers).status_code == 200
+    assert client.delete(f"{ml}/delete-tag", json={**body, "key": DECOMPOSED}, headers=rita.headers).status_code == 200
+    shown = client.get(f"{ml}/get", query_string={"name": "rules", "version": "1"}, headers=rita.headers).json
+    assert COMPOSED not in {t["key"] for t in shown["model_version"].get("tags", [])}
 
 
 @pytest.mark.parametrize("kind", sorted(INVISIBLE))
