@@ -17,7 +17,8 @@ NAME = validate.Length(min=1, max=255)
 KEY = validate.Length(min=1, max=250)
 TEXT = validate.Length(max=100_000)
 #: the services' rule for model names (``registered_models.check_model_name``); they strip spaces first
-MODEL_NAME = validate.Regexp(r"^\s*\w[\w.+@ -]*\s*$", error="Use letters, digits, spaces and . _ - + @; start with a letter or digit.")
+MODEL_NAME = validate.Regexp(r"^\s*\w[\w.+@ -]*\s*$",
+                             error="Use letters, digits, spaces and . _ - + @; start with a letter or digit.")
 
 
 class _Base(Schema):
@@ -271,7 +272,8 @@ class AuditQuery(_Base):
 
 
 class ResolveQuery(_Base):
-    range = fields.String(required=True, validate=validate.Length(min=1, max=1000), metadata={"example": "^1.2", "description":
+    range = fields.String(required=True, validate=validate.Length(min=1, max=1000), metadata={
+        "example": "^1.2", "description":
         "A semantic-version range: ^1.2, ~1.2.3, >=1.0,<2, 1.x; '||' between alternatives."})
     prereleases = fields.Boolean(load_default=False, metadata={"description": "Let prereleases match too."})
 

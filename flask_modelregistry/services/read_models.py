@@ -130,7 +130,7 @@ def version_views(model: RegisteredModel, versions: t.Sequence[ModelVersion]) ->
 
 
 def views_of_details(model: RegisteredModel, details: t.Sequence[VersionDetails]) -> list[VersionView]:
-    """Views from the versions' details (five queries): two queries more."""
+    """Views from the versions' details (five queries): two queries more, three when some have a parent."""
     if not details:
         return []
     versions = [d.version for d in details]
@@ -144,7 +144,8 @@ def views_of_details(model: RegisteredModel, details: t.Sequence[VersionDetails]
             id=v.id, model_id=v.model_id, model_name=model.name, number=v.number, version=v.version,
             description=v.description, created_at=v.created_at, updated_at=v.updated_at,
             created_by=v.created_by_name, stage=v.stage, run_id=v.run_id, source=v.source,
-            parent_version_id=v.parent_version_id, parent=parents.get(v.parent_version_id or -1), is_prerelease=v.semver_prerelease is not None, aliases=tuple(alias_rows.get(v.id, [])),
+            parent_version_id=v.parent_version_id, parent=parents.get(v.parent_version_id or -1),
+            is_prerelease=v.semver_prerelease is not None, aliases=tuple(alias_rows.get(v.id, [])),
             metrics=tuple(d.metrics), params=d.params, metadata=d.metadata, run_tags=d.run_tags,
             artifact_count=d.artifact_count, ci_job=ci_job(d.run_tags),
             datasets=tuple(DatasetView(name=x.name, uri=x.uri, digest=x.digest, role=x.role,
