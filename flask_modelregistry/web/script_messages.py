@@ -58,6 +58,7 @@ MESSAGES: dict[str, t.Any] = {
     "files_too_large": _l("%(names)s: larger than %(size)s. Split large models into parts."),
     "two_files_named": _l("Two files are named %(name)s."),
     "creating_version": _l("Creating the version…"),
+    "version_created": _l("Version %(version)s created."),
     "version_not_created": _l("The version was not created: %(problem)s"),
     "done": _l("Done."),
     "removing_incomplete": _l("Removing the incomplete version…"),

@@ -47,6 +47,11 @@ FILES = {
 def seeded(app, people) -> Seeded:
     """Model ``churn``: 1.0.0 (three files in folders, metrics over three steps, parameters,
     metadata, datasets, a CI job) and 1.1.0 derived from it."""
+    return seed_churn(app)
+
+
+def seed_churn(app) -> Seeded:
+    """What :func:`seeded` makes, for fixtures of a wider scope (the users must exist)."""
     from flask_modelregistry.services import artifacts, registered_models, tracking, versions
 
     with app.app_context():

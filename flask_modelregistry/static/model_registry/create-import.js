@@ -185,15 +185,20 @@
           return;
         }
         var created_version = created.data;
+        // the next page confirms the creation, as the server's own form does with a flash message
+        var confirmCreated = function () {
+          try { window.sessionStorage.setItem("mr-flash", t("version_created", { version: created_version.version })); } catch (e) { /* storage off */ }
+        };
         var pageUrl = form.getAttribute("data-model-url") + "/versions/" + created_version.id;
         var apiUrl = versionsUrl + "/" + created_version.id;
-        if (!files.length) { form.removeAttribute("aria-busy"); window.location.assign(pageUrl); return; }
+        if (!files.length) { form.removeAttribute("aria-busy"); confirmCreated(); window.location.assign(pageUrl); return; }
         status.textContent = i18n.n("uploading_files", files.length);
         return uploadAll(files, folder.folder, apiUrl + "/artifacts", list, maxSize).then(function (results) {
           var failed = results.filter(function (r) { return !r.ok; });
           if (!failed.length) {
             status.textContent = t("done");
             form.removeAttribute("aria-busy");
+            confirmCreated();
             window.location.assign(pageUrl);
             return;
           }

@@ -44,6 +44,18 @@
   window.ModelRegistryI18n = { locale: locale, t: t, n: n, formatNumber: formatNumber, formatSize: formatSize };
 
   root.classList.add("mr-js");
+  /* a confirmation left by the previous page's script (a version created through the JSON API) */
+  try {
+    var flash = window.sessionStorage.getItem("mr-flash");
+    window.sessionStorage.removeItem("mr-flash");
+    if (flash) {
+      var note = document.createElement("div");
+      note.className = "mr-alert mr-alert-success";
+      note.setAttribute("role", "status");
+      note.textContent = flash;
+      root.insertBefore(note, root.firstChild);
+    }
+  } catch (e) { /* storage off: no confirmation */ }
   root.querySelectorAll("[data-mr-js-only]").forEach(function (el) { el.hidden = false; });
   try {
     var refocus = window.sessionStorage.getItem("mr-refocus");
@@ -60,11 +72,29 @@
     if (focusButton) menu.querySelector("summary").focus();
   }
 
+  /* an open menu stays inside the window: it opens towards the side it has room on */
+  function keepInside(list) {
+    if (!list) return;
+    list.style.left = "";
+    list.style.right = "";
+    var box = list.getBoundingClientRect();
+    var room = document.documentElement.clientWidth;
+    if (box.left < 8) { list.style.left = "0"; list.style.right = "auto"; box = list.getBoundingClientRect(); }
+    if (box.right > room - 8) { list.style.left = "auto"; list.style.right = "0"; box = list.getBoundingClientRect(); }
+    if (box.left < 8 || box.right > room - 8) {
+      // neither side has room: shift it to the window's edge
+      var parent = list.offsetParent ? list.offsetParent.getBoundingClientRect() : { left: 0 };
+      list.style.right = "auto";
+      list.style.left = (8 - parent.left) + "px";
+    }
+  }
+
   root.querySelectorAll("details.mr-menu").forEach(function (menu) {
     var summary = menu.querySelector("summary");
     menu.addEventListener("toggle", function () {
       summary.setAttribute("aria-expanded", menu.open ? "true" : "false");
       if (!menu.open) return;
+      keepInside(menu.querySelector(".mr-menu-list"));
       root.querySelectorAll("details.mr-menu[open]").forEach(function (other) {
         if (other !== menu) other.open = false;
       });
