@@ -29,6 +29,8 @@ M = "/projects/<string:project>/models/<int:model_id>"
 #: how many of the model's versions the picker offers (newest first)
 PICKER_VERSIONS = 50
 GOAL_CHOICES = {"max": _l("Higher is better"), "min": _l("Lower is better"), "": _l("No goal")}
+#: the most goals the Performance tab's form saves at once (it charts at most 12 metrics)
+MAX_GOALS_AT_ONCE = 50
 #: what a ``versions`` value handed back through the goal form may look like: ids and semantic versions
 _VERSION_LIST = re.compile(r"^[0-9A-Za-z.,+\-]{1,2000}$")
 
@@ -115,6 +117,22 @@ def set_metric_goal(project: str, model_id: int):
     who = actor()
     registered = model_service.get_model(project, who, model_id)
     form = MetricGoalForm()
+    pairs = list(zip(request.form.getlist("metric"), request.form.getlist("goal")))
+    if len(pairs) > 1:
+        # the Performance tab's one form: a goal for each charted metric, saved at once
+        submitted_and_valid(form)  # the CSRF token; the pairs are checked by the service, one by one
+        problems = []
+        for metric, goal in pairs[:MAX_GOALS_AT_ONCE]:
+            try:
+                compare_service.set_metric_goal(project, who, registered, metric.strip(), goal or None)
+            except RegistryError as exc:
+                problems.append(f"{metric}: " + translate_message(exc.fields.get("goal") or exc.fields.get("metric")
+                                                                  or exc.message))
+        for problem in problems:
+            flash(problem, "error")
+        if not problems:
+            flash(_("Metric goals saved."), "info")
+        return redirect(url_for(".model", project=project, model_id=registered.id, tab="performance"))
     if not submitted_and_valid(form):
         flash(_("Choose whether higher or lower is better for the metric."), "error")
     else:

@@ -141,3 +141,17 @@ def test_no_metrics_yet(signed_in, client, rita):
     create_version(client, rita.headers, model["id"], "1.0.0")
     html = signed_in("gus").get(f"/projects/{PROJECT}/models/{model['id']}?tab=performance").get_data(as_text=True)
     assert "No version of empty has logged a metric yet." in html and "mr-chart" not in html
+
+
+def test_the_performance_tab_saves_every_goal_with_one_form(signed_in, evolving):
+    """One goal control per metric, in one form with one Save, instead of a select and Save per chart."""
+    rita = signed_in("rita")
+    html = rita.get(f"{evolving}?tab=performance").get_data(as_text=True)
+    assert html.count('class="mr-panel mr-goals-form"') == 1 and html.count(">Save goals</button>") == 1
+    assert html.count('name="metric"') == html.count('<figure class="mr-chart-figure"')
+    r = rita.post(f"{evolving}/metric-goals", data={"csrf_token": csrf_from(html.encode()),
+                                                    "metric": ["loss", "accuracy"], "goal": ["min", "max"]})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"{evolving}?tab=performance")
+    html = rita.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Metric goals saved." in html and "Set a goal" not in html
+    assert re.search(r'Best</span> <span class="mr-version">2\.1\.0-rc\.1</span>: 0\.28', html)
