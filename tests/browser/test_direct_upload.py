@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from ..support import PROJECT
-from .chromium import CHROMIUM, CHROMIUM_ARGS, SKIP_MESSAGE
+from .chromium import CHROMIUM, CHROMIUM_ARGS
 
 MiB = 1024 * 1024
 
@@ -29,15 +29,13 @@ def store_kind() -> str:
 
 
 @pytest.fixture
-def lax_page(live_server, people):
-    if not CHROMIUM:
-        pytest.skip(SKIP_MESSAGE)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=[*CHROMIUM_ARGS, "--disable-web-security"])
-        context = browser.new_context(base_url=live_server.url)
+def lax_page(browser, live_server, people):
+    """A Chromium of its own (without web security, for the emulator), launched by the session's
+    Playwright: a second Playwright in the same process would refuse to start."""
+    lax = browser.browser_type.launch(executable_path=CHROMIUM, headless=True,
+                                      args=[*CHROMIUM_ARGS, "--disable-web-security"])
+    try:
+        context = lax.new_context(base_url=live_server.url)
         context.set_default_timeout(20_000)
         page = context.new_page()
         page.goto("/login")
@@ -46,7 +44,8 @@ def lax_page(live_server, people):
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url(lambda url: not url.endswith("/login"))
         yield page
-        browser.close()
+    finally:
+        lax.close()
 
 
 def test_the_page_sends_a_file_straight_to_the_bucket_and_resumes(app, lax_page, gcs_emulator, seeded):
