@@ -17,10 +17,13 @@ class RegistryError(Exception):
     #: seconds a client should wait before trying again (sent as ``Retry-After``), None for never
     retry_after: int | None = None
 
-    def __init__(self, message: str, *, fields: t.Mapping[str, str] | None = None) -> None:
+    def __init__(self, message: str, *, fields: t.Mapping[str, str] | None = None,
+                 mlflow_message: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.fields = dict(fields or {})
+        #: the message MLflow's own server gives for this error, where it has one: clients match on it
+        self.mlflow_message = mlflow_message
 
 
 class BadRequest(RegistryError):

@@ -1,5 +1,7 @@
-"""MLflow's artifact proxy (``mlflow-artifacts``): files of runs and logged models, streamed in and
-out through the same stores, path checks and size limit as every other front door.
+"""MLflow's artifact proxy (``mlflow-artifacts``): files of runs, of logged models and at any other
+path under the project's artifact root, streamed in and out through the same stores, path checks,
+roles and size limit as every other front door; downloads carry MLflow's content types. Also the
+tracking API's ``artifacts/list`` and the ``get-artifact`` file view of MLflow's server.
 
 A PUT replaces a file that is there, as MLflow's server does. Listing a folder that does not
 exist, or a file, answers ``{}``. Multipart uploads (``MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD``)
@@ -9,24 +11,28 @@ plain GET, which redirects to a signed URL where the store signs).
 """
 from __future__ import annotations
 
+import mimetypes
+
 from flask import Response, request, url_for
 
+from ..errors import BadRequest, NotFound
 from ..kit import transfer
-from ..errors import NotFound
-from ..services import artifact_tree
 from ..config import config_value
+from ..services import artifact_tree, experiments, multipart, registered_models, registration, tracking
 from ..services import artifacts as artifact_service
-from ..services import multipart
+from ..services.artifact_locations import join, run_artifact_uri
 from .errors import MlflowError
-from .protocol import Params, actor, compact, ok, project
-from .routing import API3, ARTIFACTS, route
+from .protocol import Params, actor, compact, missing, ok, project
+from .routing import API, API3, ARTIFACTS, route
 
 MULTIPART_OFF = "Multipart upload is not supported for the current artifact repository"
 
 
 @route(ARTIFACTS + "/artifacts/<path:artifact_path>", "PUT")
 def upload_artifact(artifact_path: str):
-    run_id, path = artifact_tree.locate(project(), actor(), artifact_path)
+    run_id, path = artifact_tree.locate(project(), actor(), artifact_path, create=True)
+    if not path:
+        raise BadRequest(artifact_tree.INVALID_PATH, mlflow_message=artifact_tree.INVALID_PATH)
     transfer.upload_from_request(project(), actor(), run_id, path, overwrite=True)
     return Response(status=200)
 
@@ -34,29 +40,97 @@ def upload_artifact(artifact_path: str):
 @route(ARTIFACTS + "/artifacts/<path:artifact_path>", "GET")
 def download_artifact(artifact_path: str):
     run_id, path = artifact_tree.locate(project(), actor(), artifact_path)
-    if not path:
+    if run_id is None or not path:
         raise NotFound(f"No such artifact: '{artifact_path}'")
-    artifact = artifact_service.get_artifact(project(), actor(), run_id, path)
-    return transfer.download_response(artifact)
+    return _download(artifact_service.get_artifact(project(), actor(), run_id, path))
+
+
+def _download(artifact) -> Response:
+    """The file with the content type MLflow's server gives it (from its name, whatever was declared)."""
+    response = transfer.download_response(artifact)
+    if response.status_code in (200, 206, 304):
+        response.headers["Content-Type"] = mlflow_content_type(artifact.path)
+    return response
 
 
 @route(ARTIFACTS + "/artifacts/<path:artifact_path>", "DELETE")
 def delete_artifact(artifact_path: str):
     run_id, path = artifact_tree.locate(project(), actor(), artifact_path)
-    artifact_tree.delete_tree(project(), actor(), run_id, path)
+    if run_id is not None:
+        artifact_tree.delete_tree(project(), actor(), run_id, path)
     return ok()
 
 
 @route(ARTIFACTS + "/artifacts", "GET")
 def list_artifacts():
     """One level of a folder; ``{}`` for a missing folder or a file."""
-    located = artifact_tree.locate(project(), actor(), request.args.get("path", ""), required=False)
-    if located is None:
+    run_id, folder = artifact_tree.locate(project(), actor(), request.args.get("path", ""))
+    if run_id is None:
         return ok()
-    run_id, folder = located
-    entries = artifact_tree.list_folder(project(), actor(), run_id, folder)
-    return ok(compact({"files": [{"path": e.name, "is_dir": e.is_dir, **({} if e.is_dir else {"file_size": e.size})}
-                                 for e in entries]}))
+    return ok(compact({"files": _files(artifact_tree.list_folder(project(), actor(), run_id, folder))}))
+
+
+def _files(entries, under: str = "") -> list[dict]:
+    prefix = f"{under}/" if under else ""
+    return [{"path": prefix + e.name, "is_dir": e.is_dir, **({} if e.is_dir else {"file_size": e.size})}
+            for e in entries]
+
+
+@route(API + "/artifacts/list", "GET")
+def list_run_artifacts():
+    """The tracking API's listing of a run's folder: paths from the run's root, and its ``root_uri``."""
+    p = Params.from_request()
+    run_id = p.string("run_id") or p.string("run_uuid")
+    if not run_id:
+        raise missing("run_id")
+    folder = artifact_tree.checked_path(p.string("path") or "")
+    run = tracking.get_run(project(), actor(), run_id)
+    entries = artifact_tree.list_folder(project(), actor(), run.id, folder)
+    root = run_artifact_uri(experiments.external_id(run.experiment), run.id)
+    return ok(compact({"root_uri": root, "files": _files(entries, folder)}))
+
+
+@route("/get-artifact", "GET")
+def get_run_artifact():
+    """A run's file, as MLflow's server serves it to its pages (``?run_id=&path=``)."""
+    p = Params.from_request()
+    run_id = p.string("run_id") or p.string("run_uuid")
+    if not run_id:
+        raise missing("run_id")
+    path = artifact_tree.checked_path(p.string("path") or "")
+    run = tracking.get_run(project(), actor(), run_id)
+    if not path:
+        raise NotFound("No such artifact: ''")
+    return _download(artifact_service.get_artifact(project(), actor(), run.id, path))
+
+
+@route("/model-versions/get-artifact", "GET")
+def get_model_version_artifact():
+    """A file of a version's model (``?name=&version=&path=``), where its source keeps it."""
+    p = Params.from_request()
+    path = artifact_tree.checked_path(p.string("path") or "")
+    model = registered_models.get_model_by_name(project(), actor(), p.string("name", required=True))
+    version = registration.find_version_ref(project(), actor(), model, p.raw("version"))
+    run_id, folder = registration.files_location(project(), actor(), version)
+    if run_id is None or not path:
+        raise NotFound(f"No such artifact: '{path}'")
+    return _download(artifact_service.get_artifact(project(), actor(), run_id, join(folder, path)))
+
+
+#: MLflow's server serves these as text/plain whatever their extension would say
+TEXT_EXTENSIONS = {"txt", "log", "err", "cfg", "conf", "cnf", "cf", "ini", "properties", "prop", "hocon",
+                   "toml", "yaml", "yml", "xml", "json", "js", "py", "py3", "csv", "tsv", "md", "rst",
+                   "mlmodel", "mlproject"}
+
+
+def mlflow_content_type(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    stem, dot, extension = name.rpartition(".")
+    key = (extension if dot and stem else name).lower()
+    if key in TEXT_EXTENSIONS:
+        return "text/plain"
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
 
 
 @route(ARTIFACTS + "/mpu/<action>/<path:artifact_path>", "POST")
@@ -68,7 +142,8 @@ def multipart_upload(action: str, artifact_path: str):
     params = Params.from_request()
     local = params.string("path", required=True)
     name = local.replace("\\", "/").rsplit("/", 1)[-1]
-    run_id, path = artifact_tree.locate(project(), actor(), f"{artifact_path.rstrip('/')}/{name}")
+    run_id, path = artifact_tree.locate(project(), actor(), f"{artifact_path.rstrip('/')}/{name}",
+                                        create=action == "create")
     if action == "create":
         created = multipart.create_upload(project(), actor(), run_id, path, parts=params.integer("num_parts") or 1,
                                           overwrite=True)

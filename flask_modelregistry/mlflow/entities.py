@@ -24,7 +24,7 @@ def model_versions(items: t.Sequence[ModelVersion]) -> list[dict[str, t.Any]]:
             "name": names.get(v.model_id), "version": str(v.number),
             "creation_timestamp": to_millis(v.created_at), "last_updated_timestamp": to_millis(v.updated_at),
             "user_id": v.created_by_name, "current_stage": v.stage, "description": v.description,
-            "source": v.source, "run_id": v.run_id, "status": "READY", "tags": pairs(shown),
+            "source": v.source, "run_id": v.mlflow_run_id, "status": "READY", "tags": pairs(shown),
             "aliases": alias_map.get(v.id, []), "model_id": v.logged_model_id,
         }))
     return out
@@ -79,7 +79,8 @@ def run(run: Run) -> dict[str, t.Any]:
     tags = tracking.tags_of(run.id)
     tags.setdefault("mlflow.runName", run.name)
     datasets = tracking.datasets_of([run.id]).get(run.id, [])
-    outputs = logged_models.outputs_of_run(run.id)
+    inputs = logged_models.links_of_run(run.id, "input")
+    outputs = logged_models.links_of_run(run.id, "output")
     return {
         "info": run_info(run),
         "data": compact({
@@ -88,17 +89,20 @@ def run(run: Run) -> dict[str, t.Any]:
             "params": pairs(tracking.params_of(run.id)), "tags": pairs(tags),
         }),
         "inputs": compact({"dataset_inputs": [{
-            "tags": [{"key": "mlflow.data.context", "value": d.role}],
+            # as logged through MLflow; a dataset set on the pages or the JSON API shows its role
+            "tags": d.tags if d.tags is not None else [{"key": "mlflow.data.context", "value": d.role}],
             "dataset": compact({"name": d.name, "digest": d.digest, "source_type": d.source_type,
-                                "source": d.uri, "schema": d.schema, "profile": d.profile}),
-        } for d in datasets]}),
-        "outputs": compact({"model_outputs": [{"model_id": m.id, "step": 0} for m in outputs]}),
+                                "source": d.source if d.source is not None else d.uri, "schema": d.schema,
+                                "profile": d.profile}),
+        } for d in datasets], "model_inputs": [{"model_id": m.model_id} for m in inputs]}),
+        "outputs": compact({"model_outputs": [{"model_id": m.model_id, "step": m.step} for m in outputs]}),
     }
 
 
 def logged_model_list(items: t.Sequence[LoggedModel]) -> list[dict[str, t.Any]]:
     registered = logged_models.registrations([m.id for m in items])
     experiments = external_ids(m.experiment_id for m in items)
+    metrics = logged_models.metrics_of([m.id for m in items])
     out = []
     for m in items:
         ext = experiments.get(m.experiment_id, str(m.experiment_id))
@@ -108,10 +112,14 @@ def logged_model_list(items: t.Sequence[LoggedModel]) -> list[dict[str, t.Any]]:
                 "creation_timestamp_ms": to_millis(m.created_at),
                 "last_updated_timestamp_ms": to_millis(m.updated_at),
                 "artifact_uri": logged_model_artifact_uri(ext, m.id), "status": m.status,
-                "model_type": m.model_type, "source_run_id": m.run_id, "tags": pairs(m.tags or {}),
+                "model_type": m.model_type, "source_run_id": m.given_run_id or m.run_id,
+                "tags": pairs(m.tags or {}),
                 "registrations": [{"name": n, "version": str(v)} for n, v in registered.get(m.id, [])],
             }),
-            "data": compact({"params": pairs(m.params or {})}),
+            "data": compact({"params": pairs(m.params or {}), "metrics": [compact({
+                "key": r.key, "value": number(float("nan") if r.is_nan else r.value), "timestamp": r.timestamp,
+                "step": r.step, "run_id": r.run_id, "model_id": r.model_id, "dataset_name": r.dataset_name,
+                "dataset_digest": r.dataset_digest}) for r in metrics.get(m.id, [])]}),
         })
     return out
 

@@ -56,6 +56,8 @@ def code_of(exc: RegistryError) -> tuple[str, int]:
 
 
 def _message(exc: RegistryError) -> str:
+    if exc.mlflow_message:
+        return exc.mlflow_message
     if not exc.fields:
         return exc.message
     details = "; ".join(f"{field}: {text}" for field, text in exc.fields.items())

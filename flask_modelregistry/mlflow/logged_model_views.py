@@ -71,5 +71,5 @@ def search_logged_models():
         experiments.list_experiments(project(), actor())
     items, token = logged_models.search_logged_models(
         project(), actor(), exps, filter=p.string("filter"), max_results=p.integer("max_results"),
-        page_token=p.string("page_token"))
+        page_token=p.string("page_token"), datasets=p.objects("datasets"))
     return ok(compact({"models": entities.logged_model_list(items), "next_page_token": token}))

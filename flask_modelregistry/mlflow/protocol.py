@@ -6,6 +6,7 @@ left out, with int64 timestamps as numbers and non-finite floats as MLflow write
 """
 from __future__ import annotations
 
+import json
 import math
 import typing as t
 
@@ -27,6 +28,15 @@ def actor() -> Actor:
 
 def ok(body: t.Mapping[str, t.Any] | None = None) -> Response:
     return jsonify(dict(body or {}))
+
+
+def invalid(value: t.Any, name: str, hint: str) -> BadRequest:
+    """MLflow's message for a parameter of the wrong type: the value as JSON, then the hint."""
+    try:
+        shown = json.dumps(value, separators=(",", ":"), ensure_ascii=False)[:1000]
+    except (TypeError, ValueError):
+        shown = repr(value)[:1000]
+    return BadRequest(f"Invalid value {shown} for parameter '{name}' supplied: {hint}")
 
 
 def missing(name: str) -> BadRequest:
@@ -68,7 +78,7 @@ class Params:
                 raise missing(name)
             return None if value is None else ""
         if not isinstance(value, str):
-            raise BadRequest(f"Invalid value {value!r} for parameter '{name}' supplied: it must be a string")
+            raise invalid(value, name, "it must be a string")
         if "\x00" in value:
             raise BadRequest(f"Invalid value for parameter '{name}' supplied: NUL characters are not allowed")
         return value
@@ -80,11 +90,11 @@ class Params:
                 raise missing(name)
             return None
         if isinstance(value, bool) or isinstance(value, float):
-            raise BadRequest(f"Invalid value {value!r} for parameter '{name}' supplied: it must be an integer")
+            raise invalid(value, name, "it must be an integer")
         try:
             number = int(value)
         except (TypeError, ValueError):
-            raise BadRequest(f"Invalid value {value!r} for parameter '{name}' supplied: it must be an integer") from None
+            raise invalid(value, name, "it must be an integer") from None
         if not -2**63 <= number < 2**63:
             raise BadRequest(f"Invalid value for parameter '{name}' supplied: out of range")
         return number
@@ -97,7 +107,7 @@ class Params:
             return value
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
-        raise BadRequest(f"Invalid value {value!r} for parameter '{name}' supplied: it must be true or false")
+        raise invalid(value, name, "it must be true or false")
 
     def strings(self, name: str) -> list[str]:
         if self.from_query:
@@ -115,7 +125,7 @@ class Params:
         if value is None:
             return []
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-            raise BadRequest(f"Invalid value for parameter '{name}' supplied: it must be a list of objects")
+            raise invalid(value, name, "it must be a list of objects")
         return value
 
     def key_values(self, name: str) -> dict[str, t.Any]:

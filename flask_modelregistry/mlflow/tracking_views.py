@@ -10,11 +10,13 @@ from ..models import Run
 from ..services import experiments, logged_models, runs, tracking
 from ..services.search import check_max_results, decode_page_token, encode_page_token
 from . import entities
-from .protocol import Params, actor, compact, missing, number, ok, project
+from .protocol import Params, actor, compact, invalid, missing, number, ok, project
 from .routing import API, route
 
 EXP = API + "/experiments"
 RUNS = API + "/runs"
+#: what MLflow 3 adds to a metric logged for a logged model
+MODEL_FIELDS = ("model_id", "dataset_name", "dataset_digest")
 #: an int64 sent as a JSON string: ASCII digits only (``str.isdigit`` takes "²", which ``int`` refuses)
 _INT64_TEXT = re.compile(r"-?[0-9]{1,19}")
 
@@ -99,8 +101,9 @@ def update_run():
 def log_metric():
     p = Params.from_request()
     run = _run(p)
-    metric = {"key": p.raw("key"), "value": p.raw("value"), "timestamp": p.integer("timestamp"),
-              "step": p.integer("step")}
+    metric = {"key": p.string("key", required=True), "value": p.raw("value"),
+              "timestamp": p.integer("timestamp"), "step": p.integer("step"), "model_id": p.string("model_id"),
+              "dataset_name": p.string("dataset_name"), "dataset_digest": p.string("dataset_digest")}
     tracking.log_metrics(project(), actor(), run, [metric])
     return ok()
 
@@ -119,7 +122,10 @@ def log_batch():
     p = Params.from_request()
     run = _run(p)
     metrics = [{"key": m.get("key"), "value": m.get("value"), "timestamp": _int(m.get("timestamp")),
-                "step": _int(m.get("step"))} for m in p.objects("metrics")]
+                "step": _int(m.get("step")), **{k: m[k] for k in MODEL_FIELDS if m.get(k) not in (None, "")}}
+               for m in p.objects("metrics")]
+    if any(m["timestamp"] is None for m in metrics):  # MLflow requires every batch metric's timestamp
+        raise invalid(p.raw("metrics"), "metrics", "every metric needs a key, a value and a timestamp")
     params = {}
     for item in p.objects("params"):
         key = item.get("key")
@@ -141,7 +147,7 @@ def _int(value: object) -> object:
 def set_tag():
     p = Params.from_request()
     run = _run(p)
-    runs.set_tags(project(), actor(), run, {p.string("key", required=True): p.raw("value")})
+    runs.set_tags(project(), actor(), run, {p.string("key", required=True): p.string("value") or ""})
     return ok()
 
 
@@ -157,16 +163,20 @@ def log_inputs():
     """Datasets a run used (``mlflow.log_input``), each with its ``mlflow.data.context`` as its role."""
     p = Params.from_request()
     run = _run(p)
+    if not p.has("datasets") and not p.has("models"):
+        raise missing("datasets")
     datasets = []
     for item in p.objects("datasets"):
         dataset = item.get("dataset")
         if not isinstance(dataset, dict):
             raise BadRequest("Invalid value for parameter 'datasets' supplied: each needs a dataset")
-        tags = Params(item, from_query=False).key_values("tags")
-        datasets.append({**dataset, "context": tags.get(runs.CONTEXT_TAG)})
-    model_ids = [m.get("model_id") for m in p.objects("models")]
-    logged_models.check_outputs(project(), actor(), run, model_ids)
+        tags = Params(item, from_query=False).objects("tags")
+        context = next((tag.get("value") for tag in tags if tag.get("key") == runs.CONTEXT_TAG), None)
+        datasets.append({**dataset, "context": context, "tags": tags})
+    models = [(m.get("model_id"), 0) for m in p.objects("models")]
+    logged_models.check_outputs(project(), actor(), run, [m for m, _step in models])
     runs.log_inputs(project(), actor(), run, datasets)
+    logged_models.link_models(project(), actor(), run, models, "input")
     return ok()
 
 
@@ -174,7 +184,8 @@ def log_inputs():
 def log_outputs():
     p = Params.from_request()
     run = _run(p)
-    logged_models.check_outputs(project(), actor(), run, [m.get("model_id") for m in p.objects("models")])
+    models = [(m.get("model_id"), _int(m.get("step"))) for m in p.objects("models")]
+    logged_models.link_models(project(), actor(), run, models, "output")
     return ok()
 
 

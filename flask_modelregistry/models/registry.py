@@ -93,9 +93,16 @@ class ModelVersion(Base):
     semver_prerelease: Mapped[str | None] = mapped_column(sa.String(255))
     semver_key: Mapped[str] = mapped_column(BinaryText, nullable=False)
     description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    #: the run whose metrics, parameters and files the version shows; versions may share one
     run_id: Mapped[str] = mapped_column(
-        sa.ForeignKey("mr_runs.id", ondelete="RESTRICT"), nullable=False, unique=True
+        sa.ForeignKey("mr_runs.id", ondelete="RESTRICT"), nullable=False, index=True
     )
+    #: a run id the version was created with that this server does not know: MLflow clients see it
+    #: as the version's ``run_id``, as given (the version's own files are in ``run_id``)
+    given_run_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    #: the tag the semantic version was given with (``model_registry.version`` or
+    #: ``gitlab.version``); None when the version got the next major
+    semver_tag: Mapped[str | None] = mapped_column(sa.String(32))
     source: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     stage: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="None")
     parent_version_id: Mapped[int | None] = mapped_column(
@@ -113,6 +120,11 @@ class ModelVersion(Base):
     tags: Mapped[list[VersionTag]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="VersionTag.key"
     )
+
+    @property
+    def mlflow_run_id(self) -> str:
+        """The ``run_id`` MLflow clients see: the run the version came from."""
+        return self.given_run_id or self.run_id
 
     __table_args__ = (
         sa.UniqueConstraint("model_id", "number"),

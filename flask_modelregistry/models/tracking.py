@@ -1,8 +1,9 @@
 """Experiments, runs and what is logged to them: metrics, parameters, tags, datasets, artifacts.
 
-Every model version has exactly one run (``ModelVersion.run_id``). Metrics, parameters and
-artifacts logged to that run, through the JSON API, the pages or ``MlflowClient`` with
-``mv.run_id``, are the version's metrics, parameters and artifacts.
+Every model version has one run (``ModelVersion.run_id``): the run it came from, shared by every
+version that came from it, or a run made for it. Metrics, parameters and artifacts logged to that
+run, through the JSON API, the pages or ``MlflowClient`` with ``mv.run_id``, are the version's
+metrics, parameters and artifacts.
 """
 from __future__ import annotations
 
@@ -42,6 +43,10 @@ class Run(Base):
     start_time: Mapped[int | None] = mapped_column(sa.BigInteger)
     end_time: Mapped[int | None] = mapped_column(sa.BigInteger)
     user_id: Mapped[str | None] = mapped_column(sa.String(255))
+    #: made by the registry for a version (or a project's artifact root), not by a client: it goes
+    #: with the last version that uses it, where a client's run stays, as in MLflow
+    made_for_version: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False,
+                                                   server_default=sa.false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     experiment: Mapped[Experiment] = relationship()
@@ -65,6 +70,10 @@ class RunMetric(Base):
     is_nan: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     step: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
     timestamp: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    #: MLflow 3: the logged model the value was logged for, and the dataset it was measured on
+    model_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    dataset_name: Mapped[str | None] = mapped_column(sa.String(500))
+    dataset_digest: Mapped[str | None] = mapped_column(sa.String(255))
 
     __table_args__ = (sa.Index(None, "run_id", "key", "step"),)
 
@@ -99,6 +108,10 @@ class RunDataset(Base):
     role: Mapped[str] = mapped_column(sa.String(32), nullable=False, default="training")
     schema: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     profile: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    #: the source exactly as MLflow logged it (JSON text such as ``{"uri": ...}``); ``uri`` is its address
+    source: Mapped[str | None] = mapped_column(sa.Text)
+    #: the input's tags as logged, ``[{"key", "value"}, ...]`` (``mlflow.data.context`` among them)
+    tags: Mapped[list | None] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("run_id", "name", "digest", "role"),)
@@ -114,6 +127,8 @@ class LoggedModel(Base):
     experiment_id: Mapped[int] = mapped_column(sa.ForeignKey("mr_experiments.id", ondelete="CASCADE"), nullable=False)
     run_id: Mapped[str] = mapped_column(sa.ForeignKey("mr_runs.id", ondelete="CASCADE"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    #: a ``source_run_id`` this server does not know, kept as given (the files are in ``run_id``)
+    given_run_id: Mapped[str | None] = mapped_column(sa.String(255))
     artifact_path: Mapped[str] = mapped_column(sa.String(1024), nullable=False)
     status: Mapped[str] = mapped_column(sa.String(32), nullable=False, default="LOGGED_MODEL_PENDING")
     model_type: Mapped[str] = mapped_column(sa.String(255), nullable=False, default="")
@@ -141,3 +156,27 @@ class Artifact(Base):
     created_by_name: Mapped[str | None] = mapped_column(sa.String(255))
 
     __table_args__ = (sa.UniqueConstraint("run_id", "path"),)
+
+
+class RunModelLink(Base):
+    """A logged model a run used (``input``, MLflow's ``model_inputs``) or produced (``output``)."""
+
+    __tablename__ = "mr_run_model_links"
+
+    run_id: Mapped[str] = mapped_column(sa.ForeignKey("mr_runs.id", ondelete="CASCADE"), primary_key=True)
+    model_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    direction: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    step: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+
+    __table_args__ = (sa.CheckConstraint("direction IN ('input', 'output')", name="direction"),)
+
+
+class ArtifactRoot(Base):
+    """A project's artifact root: files the ``mlflow-artifacts`` proxy keeps at paths that are no
+    run's or logged model's, stored as the files of a run made for it."""
+
+    __tablename__ = "mr_artifact_roots"
+
+    project: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    run_id: Mapped[str] = mapped_column(sa.ForeignKey("mr_runs.id", ondelete="CASCADE"), nullable=False,
+                                        unique=True)

@@ -86,12 +86,15 @@ def parse_source(source: str) -> ModelSource:
         run_id, _, path = rest.partition("/")
         if not run_id:
             raise BadRequest(f"Not a proper runs:/ URI: {source}")
-        return ModelSource("run", run_id=run_id, path=validate_artifact_path(path, allow_empty=True))
+        return ModelSource("run", run_id=run_id, path=_lenient(path))
     if text.startswith(SCHEME + ":"):
         parsed = urlparse(text)
-        location = parse_artifact_path(parsed.path)
-        if location is None:
-            raise BadRequest(f"Invalid model version source: '{source}'.")
+        try:
+            location = parse_artifact_path(parsed.path.strip("/"))
+        except BadRequest:
+            location = None
+        if location is None:  # any other path under the artifact root: kept as given
+            return ModelSource("other")
         return ModelSource("artifacts", run_id=location.run_id, path=location.path, location=location,
                            model_id=location.model_id)
     if text.startswith("models:/"):
@@ -109,6 +112,14 @@ def parse_source(source: str) -> ModelSource:
         return ModelSource("version", model_name=first, version_ref=ref,
                            path=validate_artifact_path(path, allow_empty=True))
     return ModelSource("other")
+
+
+def _lenient(path: str) -> str:
+    """A path inside a source, normalised; one that is no valid artifact path names no folder."""
+    try:
+        return validate_artifact_path(path.strip("/"), allow_empty=True)
+    except BadRequest:
+        return ""
 
 
 def join(*parts: str) -> str:

@@ -202,52 +202,6 @@ def delete_artifacts(project: str, actor: Actor, run_id: str, paths: t.Any) -> l
     return sorted(found)
 
 
-def copy_objects(src_run_id: str, prefix: str, dst_run_id: str) -> list[Artifact]:
-    """Copy the stored files under ``prefix`` of one run for another run (for a version
-    registered from a run that another version already owns), before the operation that records
-    them: their keys are reserved in the ledger, and the rows returned (not yet added) are
-    recorded by :func:`record_copies` in the operation's transaction. Stores copy server-side
-    where they can. On any failure the copies made so far are discarded."""
-    from .unit_of_work import in_unit_of_work
-
-    if in_unit_of_work():
-        raise RuntimeError("copy_objects() reserves keys on a connection of its own: call it before the operation")
-    store = current_state().store
-    stmt = sa.select(Artifact).where(Artifact.run_id == src_run_id)
-    prefix = prefix.strip("/")
-    if prefix:
-        stmt = stmt.where(sa.or_(Artifact.path == prefix, Artifact.path.startswith(prefix + "/", autoescape=True)))
-    sources = list(session().scalars(stmt))
-    end_read_transaction()
-    keys = [ledger.new_key(dst_run_id) for _ in sources]
-    ledger.reserve(keys, hold=True)
-    copies: list[Artifact] = []
-    try:
-        for src, key in zip(sources, keys):
-            try:
-                store.copy(src.storage_key, key)
-            except FileNotFoundError:
-                raise NotFound(f"the stored file of '{src.path}' is missing") from None
-            copies.append(Artifact(run_id=dst_run_id, path=src.path, size=src.size, sha256=src.sha256,
-                                   content_type=src.content_type, storage_key=key,
-                                   created_by_id=src.created_by_id, created_by_name=src.created_by_name))
-    except BaseException:  # the copies made so far belong to no row
-        ledger.discard(keys)
-        raise
-    return copies
-
-
-def record_copies(copies: t.Sequence[Artifact]) -> None:
-    """Add the rows of files copied by :func:`copy_objects`, in the current transaction."""
-    session().add_all(copies)
-    ledger.complete([c.storage_key for c in copies])
-
-
-def discard_copies(copies: t.Sequence[Artifact]) -> None:
-    """Delete files copied by :func:`copy_objects` whose operation did not commit."""
-    ledger.discard([c.storage_key for c in copies])
-
-
 def delete_rows_returning_keys(where: t.Any) -> list[str]:
     """Delete the artifact rows matching ``where`` in the current transaction and return the
     storage keys they named when deleted: a concurrent overwrite may have pointed a row at a new

@@ -23,6 +23,12 @@ class Actor:
         return self.user_id is not None
 
     @property
+    def login_name(self) -> str | None:
+        """The name the user logs in with (what MLflow shows as a run's ``user_id``)."""
+        username = getattr(self.user, "username", None)
+        return str(username)[:MAX_NAME_LENGTH] if username else self.name
+
+    @property
     def is_system(self) -> bool:
         return self.via == "system"
 

@@ -8,19 +8,21 @@ version's run, so the model's files, metrics and parameters show on the version'
 from __future__ import annotations
 
 import fnmatch
+import json
 import typing as t
 import uuid
 
 import sqlalchemy as sa
 
 from ..errors import Invalid, NotFound
-from ..models import Artifact, Experiment, LoggedModel, ModelVersion, RegisteredModel, Run, utcnow
+from ..models import (Artifact, Experiment, LoggedModel, ModelVersion, RegisteredModel, Run, RunMetric, RunModelLink,
+                      utcnow)
 from ..paths import validate_artifact_path
 from . import audit, tracking
 from .access import authorize
 from .artifact_locations import is_logged_model_id
 from .batches import chunks
-from .common import check_name, check_string_map, lock_row, session, unit_of_work
+from .common import check_name, check_string_map, lock_row, session, unit_of_work, upsert
 from .identity import Actor
 from .search import (Attribute, SearchSpec, check_max_results, conditions, decode_page_token, encode_page_token,
                      fetch_page, parse_filter)
@@ -60,14 +62,19 @@ def create_logged_model(project: str, actor: Actor, experiment: Experiment, *, n
     param_map = check_string_map(dict(params or {}), "params", value_max=8000)
     model_type = check_name(model_type, "model_type", required=False)
     new_run = None
-    if source_run_id:
-        run = tracking.get_run(project, actor, source_run_id)
-    else:  # logged outside a run: it gets a run of its own, where its files are kept
+    given_run_id = None
+    source = session().get(Run, str(source_run_id)[:64]) if source_run_id else None
+    if source is not None and source.project == project:
+        run = source
+    else:  # logged outside a run, or from a run this server does not know (kept as given, as MLflow
+        # does): it gets a run of its own, where its files are kept
+        given_run_id = check_name(source_run_id, "source_run_id", required=False) or None
         run = new_run = Run(id=uuid.uuid4().hex, project=project, experiment_id=experiment.id, name=name,
-                            status="FINISHED", start_time=tracking.now_ms(), user_id=actor.user_id)
+                            status="FINISHED", start_time=tracking.now_ms(), user_id=actor.login_name,
+                            made_for_version=True)
     path = name if new_run is not None else _artifact_path(run.id, name, model_id)
     model = LoggedModel(id=model_id, project=project, experiment_id=run.experiment_id, run_id=run.id, name=name,
-                        artifact_path=path, status="LOGGED_MODEL_PENDING", model_type=model_type,
+                        given_run_id=given_run_id, artifact_path=path, status="LOGGED_MODEL_PENDING", model_type=model_type,
                         tags=tag_map, params=param_map)
     s = session()
     if new_run is not None:
@@ -145,9 +152,11 @@ def delete_logged_model(project: str, actor: Actor, model: LoggedModel) -> None:
 
 def search_logged_models(project: str, actor: Actor, experiments: t.Sequence[Experiment], *,
                          filter: str | None = None, max_results: int | None = None,
-                         page_token: str | None = None) -> tuple[list[LoggedModel], str | None]:
+                         page_token: str | None = None,
+                         datasets: t.Sequence[t.Mapping[str, t.Any]] | None = None) -> tuple[list[LoggedModel], str | None]:
     """Logged models of the given experiments; filters on ``name``, ``model_id``,
-    ``source_run_id``, ``status`` and tags."""
+    ``source_run_id``, ``status`` and tags, and (``datasets``: ``[{dataset_name, dataset_digest?}]``)
+    to models with a metric measured on one of those datasets, as MLflow does."""
     authorize(project, actor, "read")
     spec = SearchSpec(
         attributes={"name": Attribute(LoggedModel.name), "model_id": Attribute(LoggedModel.id),
@@ -161,12 +170,36 @@ def search_logged_models(project: str, actor: Actor, experiments: t.Sequence[Exp
     stmt = (sa.select(LoggedModel).where(LoggedModel.project == project,
                                          LoggedModel.experiment_id.in_([e.id for e in experiments]), *where)
             .order_by(LoggedModel.created_at.desc(), LoggedModel.id))
+    if datasets:
+        stmt = stmt.where(_measured_on(datasets))
     if not tag_clauses:
         return fetch_page(stmt, offset, limit)
     # tags are a JSON column: those clauses are applied in Python to the rows the others matched
     rows = [m for m in session().scalars(stmt) if all(_tag_matches(m.tags or {}, c) for c in tag_clauses)]
     page = rows[offset:offset + limit]
     return page, (encode_page_token(offset + limit) if len(rows) > offset + limit else None)
+
+
+def _measured_on(datasets: t.Sequence[t.Mapping[str, t.Any]]) -> t.Any:
+    matches = []
+    for d in datasets:
+        name, digest = (d.get("dataset_name"), d.get("dataset_digest")) if isinstance(d, t.Mapping) else (None, None)
+        if not isinstance(name, str) or not name or (digest is not None and not isinstance(digest, str)):
+            raise Invalid("Invalid datasets: each needs a dataset_name (and may have a dataset_digest)",
+                          fields={"datasets": "Each needs a dataset_name."})
+        on = [RunMetric.dataset_name == name] + ([RunMetric.dataset_digest == digest] if digest else [])
+        matches.append(sa.and_(*on))
+    return sa.exists().where(RunMetric.model_id == LoggedModel.id, sa.or_(*matches))
+
+
+def metrics_of(model_ids: t.Sequence[str]) -> dict[str, list[RunMetric]]:
+    """Every value logged for each logged model (MLflow's ``LoggedModel.metrics``)."""
+    out: dict[str, list[RunMetric]] = {}
+    for chunk in chunks(list(model_ids)):
+        for row in session().scalars(sa.select(RunMetric).where(RunMetric.model_id.in_(chunk))
+                                     .order_by(RunMetric.key, RunMetric.step, RunMetric.timestamp, RunMetric.id)):
+            out.setdefault(row.model_id, []).append(row)
+    return out
 
 
 def _tag_matches(tags: t.Mapping[str, str], clause: t.Any) -> bool:
@@ -196,9 +229,48 @@ def registrations(model_ids: t.Sequence[str]) -> dict[str, list[tuple[str, int]]
     return out
 
 
-def outputs_of_run(run_id: str) -> list[LoggedModel]:
-    return list(session().scalars(sa.select(LoggedModel).where(LoggedModel.run_id == run_id)
-                                  .order_by(LoggedModel.created_at)))
+MODEL_VERSIONS_TAG = "mlflow.modelVersions"
+
+
+@unit_of_work
+def record_model_version(model_id: str, name: str, number: int) -> None:
+    """Add a version registered from the logged model to its ``mlflow.modelVersions`` tag
+    (``[{"name", "version"}, ...]`` as JSON), as MLflow does (in the registering operation)."""
+    lock_row(LoggedModel, model_id, f"Logged model with ID '{model_id}' not found.")
+    model = session().get(LoggedModel, model_id)
+    tags = dict(model.tags or {})
+    try:
+        listed = json.loads(tags.get(MODEL_VERSIONS_TAG) or "[]")
+    except ValueError:
+        listed = []
+    entry = {"name": name, "version": str(number)}
+    if not isinstance(listed, list):
+        listed = []
+    if entry not in listed:
+        tags[MODEL_VERSIONS_TAG] = json.dumps(listed + [entry])
+        model.tags = tags
+        session().flush()
+
+
+def links_of_run(run_id: str, direction: str) -> list[RunModelLink]:
+    """The logged models a run used (``input``) or produced (``output``), as it logged them."""
+    return list(session().scalars(sa.select(RunModelLink).where(
+        RunModelLink.run_id == run_id, RunModelLink.direction == direction).order_by(RunModelLink.model_id)))
+
+
+@unit_of_work
+def link_models(project: str, actor: Actor, run: Run, models: t.Sequence[tuple[t.Any, t.Any]], direction: str) -> None:
+    """Record ``(model id, step)`` pairs as the run's model inputs or outputs (``log-inputs``'
+    ``models``, ``runs/outputs``); every model must be a logged model of the project."""
+    authorize(project, actor, "write")
+    rows = []
+    for model_id, step in models:
+        model = get_logged_model(project, actor, model_id)
+        if step is not None and (isinstance(step, bool) or not isinstance(step, int) or not -2**63 <= step < 2**63):
+            raise Invalid("bad step", fields={"models": "step must be an integer."})
+        rows.append({"run_id": run.id, "model_id": model.id, "direction": direction, "step": step or 0})
+    if rows:
+        upsert(RunModelLink, rows, keys=("run_id", "model_id", "direction"), update=("step",))
 
 
 def check_outputs(project: str, actor: Actor, run: Run, model_ids: t.Sequence[t.Any]) -> None:

@@ -143,7 +143,7 @@ def views_of_details(model: RegisteredModel, details: t.Sequence[VersionDetails]
         out.append(VersionView(
             id=v.id, model_id=v.model_id, model_name=model.name, number=v.number, version=v.version,
             description=v.description, created_at=v.created_at, updated_at=v.updated_at,
-            created_by=v.created_by_name, stage=v.stage, run_id=v.run_id, source=v.source,
+            created_by=v.created_by_name, stage=v.stage, run_id=v.mlflow_run_id, source=v.source,
             parent_version_id=v.parent_version_id, parent=parents.get(v.parent_version_id or -1),
             is_prerelease=v.semver_prerelease is not None, aliases=tuple(alias_rows.get(v.id, [])),
             metrics=tuple(d.metrics), params=d.params, metadata=d.metadata, run_tags=d.run_tags,

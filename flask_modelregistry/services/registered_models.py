@@ -90,6 +90,11 @@ def get_model_by_name(project: str, actor: Actor, name: str) -> RegisteredModel:
     return model
 
 
+def _exists(name: str) -> str:
+    """MLflow's message for a taken model name."""
+    return f"Registered Model (name={name}) already exists."
+
+
 @unit_of_work
 def create_model(project: str, actor: Actor, *, name: t.Any, description: t.Any = "",
                  tags: t.Mapping[str, str] | None = None) -> RegisteredModel:
@@ -100,7 +105,8 @@ def create_model(project: str, actor: Actor, *, name: t.Any, description: t.Any 
     s = session()
     if s.scalar(sa.select(RegisteredModel.id).where(RegisteredModel.project == project,
                                                       RegisteredModel.name == name)):
-        raise AlreadyExists(f"a model named {name!r} already exists", fields={"name": "Has already been taken."})
+        raise AlreadyExists(f"a model named {name!r} already exists", fields={"name": "Has already been taken."},
+                            mlflow_message=_exists(name))
     model = RegisteredModel(project=project, name=name, description=description,
                             created_by_id=actor.user_id, created_by_name=actor.name, metric_goals={})
     model.tags = [ModelTag(key=k, value=v) for k, v in tag_map.items()]
@@ -137,7 +143,7 @@ def update_model(project: str, actor: Actor, model: RegisteredModel, *, name: t.
         if session().scalar(sa.select(RegisteredModel.id).where(
                 RegisteredModel.project == project, RegisteredModel.name == new_name)):
             raise AlreadyExists(f"a model named {new_name!r} already exists",
-                                fields={"name": "Has already been taken."})
+                                fields={"name": "Has already been taken."}, mlflow_message=_exists(new_name))
         changes["name"] = [model.name, new_name]
         model.name = new_name
     if description_text is not None:

@@ -15,7 +15,7 @@ from ..errors import Invalid, NotFound
 from ..models import Experiment, Run, RunTag
 from . import ci, tracking
 from .access import authorize
-from .common import check_name, check_string_map, lock_row, nfc_key, session, unit_of_work
+from .common import CONTROL_CHARS, check_name, check_string_map, lock_row, nfc_key, session, unit_of_work
 from .identity import Actor
 
 RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
@@ -109,13 +109,17 @@ def log_batch(project: str, actor: Actor, run: Run, *, metrics: t.Any = (), para
 
 
 def dataset_role(context: t.Any) -> str:
-    """The dataset role an MLflow ``mlflow.data.context`` names (``training`` without one)."""
+    """The dataset role an MLflow ``mlflow.data.context`` names (``training`` without one); a
+    context of MLflow's that names none of the registry's roles is kept as the role itself."""
     if context in (None, ""):
         return "training"
-    role = CONTEXT_ROLES.get(str(context).strip().lower())
+    text = str(context).strip()
+    role = CONTEXT_ROLES.get(text.lower())
     if role is None:
-        raise Invalid(f"Unknown dataset context '{context}'; use training, validation, test or evaluation",
-                      fields={"datasets": "Unknown mlflow.data.context."})
+        if not text or len(text) > 32 or CONTROL_CHARS.search(text):
+            raise Invalid(f"Invalid dataset context '{context}'",
+                          fields={"datasets": "mlflow.data.context must be a name of at most 32 characters."})
+        return text
     return role
 
 
@@ -136,7 +140,8 @@ def dataset_uri(source: t.Any) -> str:
 
 @unit_of_work
 def log_inputs(project: str, actor: Actor, run: Run, datasets: t.Sequence[t.Mapping[str, t.Any]]) -> int:
-    """Add the datasets a run used (MLflow's ``log_input``), each with the role its context names."""
+    """Add the datasets a run used (MLflow's ``log_input``), each with the role its context names,
+    its source and its input tags kept exactly as logged (``datasets[i]["tags"]``: ``[{key, value}]``)."""
     authorize(project, actor, "write")
     rows = []
     for i, d in enumerate(datasets):
@@ -144,7 +149,8 @@ def log_inputs(project: str, actor: Actor, run: Run, datasets: t.Sequence[t.Mapp
             "name": d.get("name"), "digest": d.get("digest") or "", "uri": dataset_uri(d.get("source")),
             "source_type": d.get("source_type") or "", "schema": d.get("schema") or "",
             "profile": d.get("profile") or "", "role": dataset_role(d.get("context")),
-        }, f"datasets[{i}]"))
+            "source": d.get("source") or "", "tags": d.get("tags") or [],
+        }, f"datasets[{i}]", as_logged=True))
     tracking.add_datasets(run.id, rows)
     tracking.touch_version(run.id)
     tracking.audit_run(project, actor, run, "run.inputs", {"datasets": [f"{d['name']} ({d['role']})" for d in rows]})

@@ -45,17 +45,13 @@ def get_run(project: str, actor: Actor, run_id: t.Any) -> Run:
     return run
 
 
-def version_of_run(run_id: str) -> ModelVersion | None:
-    return session().scalar(sa.select(ModelVersion).where(ModelVersion.run_id == run_id))
-
-
 @unit_of_work
 def create_run(project: str, actor: Actor, experiment: Experiment, *, name: str = "",
                start_time: int | None = None, tags: t.Mapping[str, str] | None = None) -> Run:
     authorize(project, actor, "write")
     run = Run(id=uuid.uuid4().hex, project=project, experiment_id=experiment.id,
               name=check_name(name or "", "run_name", required=False) or f"run-{uuid.uuid4().hex[:8]}",
-              status="RUNNING", start_time=start_time or now_ms(), user_id=actor.user_id)
+              status="RUNNING", start_time=start_time or now_ms(), user_id=actor.login_name)
     tag_map = check_string_map(dict(tags or {}), "tags")
     s = session()
     s.add(run)
@@ -89,9 +85,24 @@ def check_metrics(metrics: t.Any) -> list[dict[str, t.Any]]:
                 continue
             if isinstance(num, bool) or not isinstance(num, int) or not -2**63 <= num < 2**63:
                 raise Invalid(f"bad metric {name}", fields={f"{where}.{name}": "Must be an integer."})
-        out.append({"key": key.strip(), "value": value, "step": step or 0,
-                    "timestamp": default_ts if ts is None else ts})
+        row = {"key": key.strip(), "value": value, "step": step or 0, "timestamp": default_ts if ts is None else ts}
+        for name, limit in (("model_id", 64), ("dataset_name", 500), ("dataset_digest", 255)):
+            given = m.get(name)
+            if given in (None, ""):
+                continue
+            if not isinstance(given, str) or len(given) > limit or not storable_text(given):
+                raise Invalid(f"bad metric {name}", fields={f"{where}.{name}": f"At most {limit} characters."})
+            row[name] = given
+        out.append(row)
     return out
+
+
+def check_metric_models(project: str, actor: Actor, rows: t.Sequence[t.Mapping[str, t.Any]]) -> None:
+    """Metrics logged for a logged model (MLflow 3's ``model_id``) name one of the project's."""
+    from .logged_models import get_logged_model
+
+    for model_id in {r["model_id"] for r in rows if r.get("model_id")}:
+        get_logged_model(project, actor, model_id)
 
 
 def add_metrics(run_id: str, rows: t.Sequence[dict[str, t.Any]]) -> None:
@@ -103,7 +114,8 @@ def add_metrics(run_id: str, rows: t.Sequence[dict[str, t.Any]]) -> None:
         if math.isinf(value):
             value = 1.7976931348623157e308 if value > 0 else -1.7976931348623157e308
         s.add(RunMetric(run_id=run_id, key=m["key"], value=0.0 if is_nan else value, is_nan=is_nan,
-                        step=m["step"], timestamp=m["timestamp"]))
+                        step=m["step"], timestamp=m["timestamp"], model_id=m.get("model_id"),
+                        dataset_name=m.get("dataset_name"), dataset_digest=m.get("dataset_digest")))
 
 
 def add_params(run_id: str, params: t.Mapping[str, str], *, replace: bool) -> None:
@@ -148,6 +160,7 @@ def shown_values(values: t.Mapping[str, str], limit: int = 200) -> dict[str, str
 def log_metrics(project: str, actor: Actor, run: Run, metrics: t.Any) -> int:
     authorize(project, actor, "write")
     rows = check_metrics(metrics)
+    check_metric_models(project, actor, rows)
     lock_row(Run, run.id, f"Run with id={run.id} not found", shared=True)
     add_metrics(run.id, rows)
     touch_version(run.id)
@@ -173,6 +186,7 @@ def log_batch(project: str, actor: Actor, run: Run, *, metrics: t.Any = (), para
               tags: t.Any = None) -> None:
     authorize(project, actor, "write")
     rows = check_metrics(list(metrics or []))
+    check_metric_models(project, actor, rows)
     param_map = check_string_map(params or {}, "params", value_max=6000)
     tag_map = check_string_map(tags or {}, "tags", value_max=8000)
     lock_row(Run, run.id, f"Run with id={run.id} not found", shared=True)
@@ -215,14 +229,22 @@ def datasets_of(run_ids: t.Sequence[str]) -> dict[str, list[RunDataset]]:
     return out
 
 
-def check_dataset(d: t.Any, where: str = "datasets") -> dict[str, str]:
+def check_dataset(d: t.Any, where: str = "datasets", *, as_logged: bool = False) -> dict[str, t.Any]:
+    """A dataset row's fields. ``as_logged`` (MLflow's ``log_inputs``): any role the caller
+    derived from the context, and the raw ``source`` and input ``tags`` kept as sent."""
     if not isinstance(d, t.Mapping):
         raise Invalid("bad dataset", fields={where: "Must be an object with name, uri, digest and role."})
     name = check_name(d.get("name"), f"{where}.name", max_length=500)
     role = d.get("role") or "training"
-    if role not in DATASET_ROLES:
+    if role not in DATASET_ROLES and not as_logged:
         raise Invalid("bad dataset role", fields={f"{where}.role": f"Must be one of {', '.join(DATASET_ROLES)}."})
-    out = {"name": name, "role": role}
+    out: dict[str, t.Any] = {"name": name, "role": role}
+    if as_logged:
+        source = d.get("source") or ""
+        if not isinstance(source, str) or len(source) > 100_000 or not storable_text(source):
+            raise Invalid("bad dataset source", fields={f"{where}.source": "Must be a string of at most 100000 characters."})
+        out["source"] = source
+        out["tags"] = _input_tags(d.get("tags"), f"{where}.tags")
     for key, limit in (("uri", 4000), ("digest", 255), ("source_type", 64), ("schema", 100_000), ("profile", 100_000)):
         value = d.get(key) or ""
         if not isinstance(value, str) or len(value) > limit or not storable_text(value):
@@ -231,7 +253,21 @@ def check_dataset(d: t.Any, where: str = "datasets") -> dict[str, str]:
     return out
 
 
-def add_datasets(run_id: str, datasets: t.Sequence[dict[str, str]]) -> None:
+def _input_tags(tags: t.Any, where: str) -> list[dict[str, str]]:
+    """A dataset input's tags, ``[{"key", "value"}]`` in the order logged, strings only."""
+    if not isinstance(tags, list) or len(tags) > 100:
+        raise Invalid("bad dataset tags", fields={where: "Must be a list of at most 100 {key, value}."})
+    out = []
+    for tag in tags:
+        key, value = (tag.get("key"), tag.get("value", "")) if isinstance(tag, t.Mapping) else (None, None)
+        if not isinstance(key, str) or not key or len(key) > 255 or not isinstance(value, str) or len(value) > 5000 \
+                or not storable_text(key) or not storable_text(value):
+            raise Invalid("bad dataset tag", fields={where: "Each needs a string key (255) and value (5000)."})
+        out.append({"key": key, "value": value})
+    return out
+
+
+def add_datasets(run_id: str, datasets: t.Sequence[dict[str, t.Any]]) -> None:
     """Add datasets a run does not have yet (by name, digest and role), in one statement."""
     unique = {(d["name"], d["digest"], d["role"]): d for d in datasets}
     upsert(RunDataset, [{"run_id": run_id, "created_at": utcnow(), **d} for d in unique.values()],

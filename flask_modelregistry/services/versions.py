@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from ..config import config_value
 from ..errors import AlreadyExists, Invalid, NotFound
 from ..models import (Artifact, LoggedModel, ModelAlias, ModelVersion, RegisteredModel, Run, RunDataset,
-                      RunMetric, RunParam, RunTag, VersionTag, utcnow)
+                      RunMetric, RunModelLink, RunParam, RunTag, VersionTag, utcnow)
 from ..versioning import ParsedVersion, next_major, parse_version
 from . import audit, batches, events
 from .access import authorize
@@ -172,14 +172,17 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
                    description: t.Any = "", metadata: t.Mapping[str, t.Any] | None = None,
                    params: t.Mapping[str, t.Any] | None = None, metrics: t.Sequence[t.Mapping] | None = None,
                    run_id: str | None = None, source: str = "", logged_model_id: str | None = None,
-                   parent_version_id: t.Any = None, new_run_id: str | None = None,
-                   copied_artifacts: t.Sequence[Artifact] = (),
-                   datasets: t.Sequence[t.Any] | None = None) -> ModelVersion:
-    """Create a version with its run, metrics, parameters, metadata and datasets in one transaction. ``run_id`` links an existing run of the project (the run's
-    metrics, parameters and files become the version's) unless another version already owns it;
-    ``new_run_id`` names the run created for the version, and ``copied_artifacts`` are files
-    copied for it beforehand (``artifacts.copy_objects``), recorded in the same transaction. Two concurrent creations of the same version: one succeeds, the other gets
-    AlreadyExists; concurrent creations without a version all succeed, with distinct numbers."""
+                   parent_version_id: t.Any = None, datasets: t.Sequence[t.Any] | None = None,
+                   given_run_id: str | None = None, semver_tag: str | None = None) -> ModelVersion:
+    """Create a version with its run, metrics, parameters, metadata and datasets in one transaction.
+    ``run_id`` names the existing run of the project the version came from: its metrics,
+    parameters and files are the version's (and those of every other version from it). Without
+    one the version gets a run made for it; ``given_run_id`` is a run id this server does not
+    know, kept as the version's MLflow ``run_id``. A semantic version given is shown to MLflow
+    clients as the tag ``semver_tag`` (``model_registry.version`` unless told); one chosen (the
+    next major) is not, as MLflow shows only tags given. Two concurrent creations of the same
+    version: one succeeds, the other gets AlreadyExists; concurrent creations without a version
+    all succeed, with distinct numbers."""
     from . import tracking
 
     authorize(project, actor, "write")
@@ -206,21 +209,22 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
         existing_run = s.get(Run, str(run_id))
         if existing_run is None or existing_run.project != project:
             raise Invalid(f"run {run_id} not found in this project", fields={"run_id": "No such run."})
-        if s.scalar(sa.select(ModelVersion.id).where(ModelVersion.run_id == existing_run.id)):
-            existing_run = None  # owned by another version: this version gets a run of its own
     experiment_id = existing_run.experiment_id if existing_run else _default_experiment_id(project)
     chosen = parsed
     if chosen is None:
         top = highest_version(model.id)
         chosen = parse_version(next_major(_parsed(top) if top else None))
     _raise_if_taken(model, chosen)
-    run = existing_run or Run(id=new_run_id or uuid.uuid4().hex, project=project, experiment_id=experiment_id,
+    run = existing_run or Run(id=uuid.uuid4().hex, project=project, experiment_id=experiment_id,
                               name=f"{model.name}-{chosen.text}"[:255], status="FINISHED",
-                              start_time=int(utcnow().timestamp() * 1000), user_id=actor.user_id)
+                              start_time=int(utcnow().timestamp() * 1000), user_id=actor.login_name,
+                              made_for_version=True)
     mv = ModelVersion(
         model_id=model.id, number=number, version=chosen.text, semver_major=chosen.major,
         semver_minor=chosen.minor, semver_patch=chosen.patch, semver_prerelease=chosen.prerelease,
         semver_key=chosen.key, description=description, run_id=run.id, source=source or "",
+        given_run_id=given_run_id or None,
+        semver_tag=(semver_tag or "model_registry.version") if parsed is not None else None,
         logged_model_id=logged_model_id, parent_version_id=parent_id,
         created_by_id=actor.user_id, created_by_name=actor.name,
     )
@@ -238,11 +242,7 @@ def create_version(project: str, actor: Actor, model: RegisteredModel, *, versio
     audit.record(project, actor, "version.create", "version", mv.id,
                  f"{model.name}/{chosen.text}", {"number": number})
     events.version_created(project, model.name, number, chosen.text, chosen.prerelease is not None,
-                           source=source, run_id=run.id, tags=meta, description=description)
-    if copied_artifacts:
-        from .artifacts import record_copies
-
-        record_copies(copied_artifacts)
+                           source=source, run_id=mv.mlflow_run_id, tags=meta, description=description)
     s.flush()
     return mv
 
@@ -345,6 +345,7 @@ def update_version(project: str, actor: Actor, version: ModelVersion, *, descrip
                 raise Invalid(f"Invalid Model Version stage: {stage}", fields={"stage": f"Must be one of {', '.join(STAGES)}."})
             stage = matches[0]
         changes["stage"] = stage
+        version.model.updated_at = utcnow()  # as in MLflow, a stage transition changes the model too
     if parent_version_id is not ...:
         pid = _check_parent(version.model, parent_version_id)
         if pid == version.id:
@@ -424,16 +425,20 @@ def purge_versions(version_ids: t.Sequence[int]) -> list[str]:
     # before it (and goes with the rest) or waits and finds them gone (NotFound). An upload locks
     # its run (shared) before anything else, so the two queue instead of deadlocking, and the
     # artifact rows read below include every upload committed before the lock was granted.
-    run_ids = list(s.scalars(sa.select(ModelVersion.run_id).where(ModelVersion.id.in_(version_ids))
-                             .order_by(ModelVersion.id).with_for_update()))
-    s.execute(sa.select(Run.id).where(Run.id.in_(run_ids)).order_by(Run.id).with_for_update())
-    keys = delete_rows_returning_keys(Artifact.run_id.in_(run_ids))
+    used = sorted(set(s.scalars(sa.select(ModelVersion.run_id).where(ModelVersion.id.in_(version_ids))
+                                .order_by(ModelVersion.id).with_for_update())))
+    s.execute(sa.select(Run.id).where(Run.id.in_(used)).order_by(Run.id).with_for_update())
     s.execute(sa.update(ModelVersion).where(ModelVersion.parent_version_id.in_(version_ids))
               .values(parent_version_id=None))
     s.execute(sa.delete(ModelAlias).where(ModelAlias.version_id.in_(version_ids)))
     s.execute(sa.delete(VersionTag).where(VersionTag.version_id.in_(version_ids)))
     s.execute(sa.delete(ModelVersion).where(ModelVersion.id.in_(version_ids)))
-    for table in (RunMetric, RunParam, RunTag, RunDataset, LoggedModel):
+    # a run made for versions goes with the last of them; a client's run stays, as in MLflow
+    still_used = set(s.scalars(sa.select(ModelVersion.run_id).where(ModelVersion.run_id.in_(used))))
+    run_ids = list(s.scalars(sa.select(Run.id).where(Run.id.in_(sorted(set(used) - still_used)),
+                                                     Run.made_for_version.is_(True))))
+    keys = delete_rows_returning_keys(Artifact.run_id.in_(run_ids))
+    for table in (RunMetric, RunParam, RunTag, RunDataset, RunModelLink, LoggedModel):
         s.execute(sa.delete(table).where(table.run_id.in_(run_ids)))
     s.execute(sa.delete(Run).where(Run.id.in_(run_ids)))
     return keys
@@ -441,7 +446,8 @@ def purge_versions(version_ids: t.Sequence[int]) -> list[str]:
 
 @unit_of_work
 def delete_version(project: str, actor: Actor, version: ModelVersion) -> None:
-    """Delete the version, its run, metrics, parameters and every stored file (once committed)."""
+    """Delete the version; its run (metrics, parameters, files) too when the run was made for it
+    and no other version uses it (once committed)."""
     from .artifacts import delete_stored_objects
 
     authorize(project, actor, "write")

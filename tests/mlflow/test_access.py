@@ -98,18 +98,28 @@ def test_another_projects_objects_do_not_exist_here(tracking, fraud_version, tmp
         lambda: c.get_registered_model("secret"),
         lambda: c.get_run(secret.run_id),
         lambda: c.log_metric(secret.run_id, "stolen", 1.0),
-        lambda: c.create_model_version("fraud", f"runs:/{secret.run_id}/", run_id=secret.run_id),
-        lambda: c.create_model_version("fraud", f"mlflow-artifacts:/0/{secret.run_id}/artifacts"),
     ]
     for attempt in attempts:
         with pytest.raises(MlflowException) as excinfo:
             attempt()
         assert error_code(excinfo) == "RESOURCE_DOES_NOT_EXIST"
-    for method in ("GET", "PUT", "DELETE"):
-        answer = tracking.http(method, f"{ARTIFACTS}/0/{secret.run_id}/artifacts/weights.bin", person="olga",
-                               data=b"overwritten" if method == "PUT" else None)
-        assert answer.status_code == 404 and answer.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    theirs_path = f"{ARTIFACTS}/0/{secret.run_id}/artifacts/weights.bin"
+    answer = tracking.http("GET", theirs_path, person="olga")
+    assert answer.status_code == 404 and answer.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    # in this project that path is a path of its own artifact root: a PUT and a DELETE stay there
+    assert tracking.http("PUT", theirs_path, person="olga", data=b"overwritten").status_code == 200
+    assert tracking.http("GET", theirs_path, person="olga").content == b"overwritten"
+    assert tracking.http("DELETE", theirs_path, person="olga").status_code == 200
+    assert theirs.download_artifacts(secret.run_id, "weights.bin", str(tmp_path / "theirs"))
+    assert (tmp_path / "theirs" / "weights.bin").read_bytes() == b"secret"
     listing = tracking.http("GET", ARTIFACTS, person="olga", params={"path": f"0/{secret.run_id}/artifacts"})
-    assert listing.status_code == 404
+    assert listing.status_code == 200 and listing.json() == {}  # nothing left at that path of this root
+    # a version naming their run keeps the id as given, as for any run this server does not know here,
+    # and reaches none of their run's files or values
+    mine = c.create_model_version("fraud", f"runs:/{secret.run_id}/", run_id=secret.run_id)
+    assert mine.run_id == secret.run_id and tracking.api_files("fraud", int(mine.version)) == {}
+    with pytest.raises(MlflowException) as excinfo:
+        c.log_metric(mine.run_id, "stolen", 1.0)
+    assert error_code(excinfo) == "RESOURCE_DOES_NOT_EXIST"
     assert [f.path for f in theirs.list_artifacts(secret.run_id)] == ["weights.bin"]
     assert theirs.get_run(secret.run_id).data.metrics == {}

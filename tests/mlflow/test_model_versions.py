@@ -18,8 +18,9 @@ def test_semantic_version_from_tag_or_next_major(tracking, mlflow_client):
     v3 = c.create_model_version("fraud", "s3://b/3", tags={"gitlab.version": "2.0.1-rc2"})  # GitLab's tag
     assert (v1.version, v2.version, v3.version) == ("1", "2", "3")  # MLflow's version is the number
     assert v1.tags == {"model_registry.version": "1.2.0", "data": "q1"}
-    assert v2.tags["model_registry.version"] == "2.0.0"
-    assert v3.tags["model_registry.version"] == "2.0.1-rc2"
+    assert v2.tags == {}  # as in MLflow, a version shows the tags it was given: its 2.0.0 was chosen
+    assert c.get_model_version("fraud", "2.0.0").version == "2"
+    assert v3.tags == {"gitlab.version": "2.0.1-rc2"}
     assert v1.status == "READY" and v1.description == "First release."
 
     # B4: a version looked up by its semantic version
@@ -66,16 +67,29 @@ def test_version_from_a_run_takes_the_run(tracking, mlflow_client, tmp_path):
     api = tracking.api_version("fraud", 1)
     assert api["params"] == {"max_depth": "6"} and api["metrics"][0]["value"] == 0.91
     assert tracking.api_files("fraud", 1)["model/weights.bin"]["size"] == 64
-    assert c.get_model_version_download_uri("fraud", "1") == f"mlflow-artifacts:/0/{run.info.run_id}/artifacts/model"
+    assert c.get_model_version_download_uri("fraud", "1") == f"runs:/{run.info.run_id}/model"  # the source
 
-    # a second version from the same run gets a run of its own, with a copy of the files
+    # more versions from the same run, in this model and another, share it: nothing is copied
     mv2 = c.create_model_version("fraud", f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)
-    assert mv2.run_id != run.info.run_id
-    assert tracking.api_files("fraud", 2)["model/weights.bin"]["sha256"] == \
-        tracking.api_files("fraud", 1)["model/weights.bin"]["sha256"]
-    c.log_metric(mv2.run_id, "auc", 0.95)  # and logging to it changes only that version
-    assert tracking.api_version("fraud", 1)["metrics"][0]["value"] == 0.91
-    assert tracking.api_version("fraud", 2)["metrics"][0]["value"] == 0.95
+    c.create_registered_model("fraud-eu")
+    mv3 = c.create_model_version("fraud-eu", f"runs:/{run.info.run_id}/model")  # the run named by the source
+    assert mv2.run_id == mv3.run_id == run.info.run_id
+    found = c.search_model_versions(f"run_id = '{run.info.run_id}'")
+    assert sorted((v.name, v.version) for v in found) == [("fraud", "1"), ("fraud", "2"), ("fraud-eu", "1")]
+    c.log_metric(run.info.run_id, "auc", 0.95)  # what is logged to the run shows on every version from it
+    for name, number in (("fraud", 1), ("fraud", 2), ("fraud-eu", 1)):
+        assert tracking.api_version(name, number)["metrics"][0]["value"] == 0.95
+        assert tracking.api_files(name, number)["model/weights.bin"]["size"] == 64
+    with tracking.app.app_context():
+        from flask_modelregistry.models import Artifact
+        from example_app.models import db
+        assert db.session.scalar(db.select(db.func.count()).select_from(Artifact)) == 1  # one stored file
+
+    # deleting the versions leaves the client's run and its files, as in MLflow
+    for name, number in (("fraud", "1"), ("fraud", "2"), ("fraud-eu", "1")):
+        c.delete_model_version(name, number)
+    assert [f.path for f in c.list_artifacts(run.info.run_id, "model")] == ["model/weights.bin"]
+    assert c.get_run(run.info.run_id).data.metrics == {"auc": 0.95}
 
 
 def test_version_from_mlflow_artifacts_and_models_sources(tracking, mlflow_client, tmp_path):
@@ -88,23 +102,33 @@ def test_version_from_mlflow_artifacts_and_models_sources(tracking, mlflow_clien
     v1 = c.create_model_version("fraud", source, run_id=run.info.run_id)
     assert v1.run_id == run.info.run_id and c.get_model_version_download_uri("fraud", 1).endswith("/artifacts/clf")
 
-    # models:/NAME/VERSION: another model's version, whose files are copied
+    # models:/NAME/VERSION: another model's version, whose run the new version shares
     c.create_registered_model("fraud-copy")
     copy = c.create_model_version("fraud-copy", "models:/fraud/1")
-    assert copy.source == "models:/fraud/1" and copy.run_id != v1.run_id
+    assert copy.source == "models:/fraud/1" and copy.run_id == v1.run_id
     assert set(tracking.api_files("fraud-copy", 1)) == {"clf/MLmodel"}
-    assert c.get_model_version_download_uri("fraud-copy", 1) == f"mlflow-artifacts:/0/{copy.run_id}/artifacts/clf"
+    assert c.get_model_version_download_uri("fraud-copy", 1) == source  # resolved to what it names
 
 
-def test_sources_naming_missing_or_foreign_runs_are_not_found(tracking, mlflow_client):
+def test_runs_this_server_does_not_know_are_kept_as_given(tracking, mlflow_client):
+    """As MLflow stores them: the version's run_id is the one given (or the source's), and the
+    version's own files go to a run made for it, which no client can reach by that id."""
     c = mlflow_client
     c.create_registered_model("fraud")
-    for source, run_id in (("runs:/0123456789abcdef0123456789abcdef/model", None),
-                           ("s3://b/x", "0123456789abcdef0123456789abcdef"),
-                           ("models:/no-such-model/1", None)):
-        with pytest.raises(MlflowException) as excinfo:
-            c.create_model_version("fraud", source, run_id=run_id)
-        assert error_code(excinfo) == "RESOURCE_DOES_NOT_EXIST", source
+    unknown = "0123456789abcdef0123456789abcdef"
+    v1 = c.create_model_version("fraud", f"runs:/{unknown}/model")
+    v2 = c.create_model_version("fraud", "runs:/run_id/model", run_id="run_id_1")  # the run_id given wins
+    v3 = c.create_model_version("fraud", "s3://b/x", run_id="run_id_1")
+    assert (v1.run_id, v2.run_id, v3.run_id) == (unknown, "run_id_1", "run_id_1")
+    assert [v.version for v in c.search_model_versions("run_id = 'run_id_1'")] == ["3", "2"]
+    assert c.get_model_version_download_uri("fraud", "2") == "runs:/run_id/model"
+    assert tracking.api_version("fraud", 2)["run_id"] == "run_id_1"
+    with pytest.raises(MlflowException) as excinfo:  # there is no such run here, as on MLflow's server
+        c.get_run("run_id_1")
+    assert error_code(excinfo) == "RESOURCE_DOES_NOT_EXIST"
+    with pytest.raises(MlflowException) as excinfo:
+        c.create_model_version("fraud", "models:/no-such-model/1")
+    assert error_code(excinfo) == "RESOURCE_DOES_NOT_EXIST"
     with pytest.raises(MlflowException) as excinfo:
         c.create_model_version("fraud", "runs:/abc/../../etc/passwd")
     assert error_code(excinfo) == "INVALID_PARAMETER_VALUE"

@@ -66,8 +66,7 @@ def test_register_model_from_a_run_uri(tracking, mlflow_client):
     first = mlflow.register_model(f"runs:/{run.info.run_id}/clf", "adder")
     second = mlflow.register_model(f"runs:/{run.info.run_id}/clf", "adder-copy",
                                    tags={"model_registry.version": "0.1.0"})
-    assert first.run_id == run.info.run_id  # the run becomes the first version's run
-    assert second.run_id != run.info.run_id  # the second gets a copy of the model's files
+    assert first.run_id == second.run_id == run.info.run_id  # both came from the run, and share it
     assert mlflow_client.get_model_version("adder-copy", "0.1.0").version == "1"
     assert "clf/MLmodel" in tracking.api_files("adder-copy", 1)
     assert mlflow.pyfunc.load_model("models:/adder-copy/1").predict([9]) == [10]
