@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ..state import current_state
+from ..state import MAX_NAME_LENGTH, current_state
 
 
 @dataclasses.dataclass(frozen=True)

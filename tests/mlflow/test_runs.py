@@ -2,6 +2,8 @@
 showing on that version: metrics, parameters, tags, datasets (lineage) and the CI job."""
 from __future__ import annotations
 
+import json
+
 import mlflow
 import pytest
 from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunTag
@@ -91,9 +93,12 @@ def test_log_inputs_records_datasets_with_their_roles(tracking, mlflow_client):
     inputs = c.get_run(mv.run_id).inputs.dataset_inputs
     assert sorted(i.dataset.name for i in inputs) == ["tx-2026q1", "tx-holdout", "tx-val"]
 
-    with pytest.raises(MlflowException) as excinfo:
-        c.log_inputs(mv.run_id, datasets=[dataset_input("odd", "scoring")])
-    assert error_code(excinfo) == "INVALID_PARAMETER_VALUE"
+    # a context of MLflow's that names none of the roles is kept as the role, and as logged
+    c.log_inputs(mv.run_id, datasets=[dataset_input("odd", "scoring")])
+    assert {d["name"]: d["role"] for d in tracking.api_version("fraud", 1)["datasets"]}["odd"] == "scoring"
+    odd = next(i for i in c.get_run(mv.run_id).inputs.dataset_inputs if i.dataset.name == "odd")
+    assert [(t.key, t.value) for t in odd.tags] == [("mlflow.data.context", "scoring")]
+    assert json.loads(odd.dataset.source) == {"uri": "gs://data/odd.parquet"}
 
 
 def test_ci_tags_link_the_version_to_its_job(tracking, mlflow_client):
