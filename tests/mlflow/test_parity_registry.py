@@ -63,7 +63,7 @@ def test_registered_model_lifecycle_messages_and_timestamps(mlflow_client):
 
 def test_search_pages_filters_and_orders_as_mlflow(mlflow_client):
     c = mlflow_client
-    names = [f"RMsearch{i:03}" for i in range(12)]
+    names = [f"RMsearch{i:03}" for i in range(11)]
     for name in names:
         c.create_registered_model(name)
 
@@ -77,14 +77,15 @@ def test_search_pages_filters_and_orders_as_mlflow(mlflow_client):
                 return found
 
     for max_results in (1, 5, 100):
-        for flt, expected in ((None, names), ("name LIKE '%7'", ["RMsearch007"]),
-                              ("name ILIKE '%rm%00%'", names[:10]), ("name LIKE '%rm%00%'", []),
-                              ("name = 'badname'", [])):
-            got = all_pages(c.search_registered_models, filter_string=flt, max_results=max_results)
-            assert [m.name for m in got] == expected, (flt, max_results)
+        got = all_pages(c.search_registered_models, max_results=max_results)
+        assert [m.name for m in got] == names, max_results
+    for flt, expected in (("", names), ("name LIKE '%7'", ["RMsearch007"]), ("name ILIKE '%rm%00%'", names[:10]),
+                          ("name LIKE '%rm%00%'", []), ("name = 'badname'", [])):
+        got = all_pages(c.search_registered_models, filter_string=flt, max_results=4)
+        assert [m.name for m in got] == expected, flt
 
     versions = []
-    for name in names + names[:4]:  # unknown runs, as MLflow's tests register them
+    for name in names + names[:3]:  # unknown runs, as MLflow's tests register them
         time.sleep(0.002)
         versions.append(c.create_model_version(name, "runs:/run_id/model", "run_id"))
     newest_first = versions[::-1]
