@@ -217,7 +217,7 @@ def test_unavailable_is_a_domain_error():
 
 
 def test_mlflow_create_model_version_commits_once(app, client, rita, commits):
-    """The experiment, the version, the files copied from a run another version owns and the run's
+    """The experiment, the version (from a run another version came from too) and the run's
     tags: one transaction."""
     base = P + "/ml/mlflow/api/2.0/mlflow"
     client.post(f"{base}/registered-models/create", json={"name": "m"}, headers=rita.headers)
