@@ -1,7 +1,7 @@
 """MLflow parity: shared runs, run ids as given, datasets as logged, logged-model links, artifact roots
 
 Revision ID: mr_0005
-Revises: mr_0006
+Revises: mr_0002
 Create Date: 2026-12-01
 
 * A version's run may be shared by many versions (the unique constraint goes, an index stays);
@@ -20,7 +20,7 @@ from alembic import op
 
 
 revision = 'mr_0005'
-down_revision = 'mr_0006'
+down_revision = 'mr_0002'
 branch_labels = None
 depends_on = None
 

@@ -194,6 +194,9 @@ def test_deleted_versions_are_gone_with_mlflows_messages(mlflow_client):
                     lambda: c.transition_model_version_stage("DeleteMV", 1, "Staging")):
         with pytest.raises(MlflowException, match=r"Model Version \(name=DeleteMV, version=1\) not found"):
             attempt()
+    c.delete_model_version("DeleteMV", 3)
+    assert {v.version for v in c.search_model_versions("name = 'DeleteMV'")} == {"2"}
+    assert c.create_model_version("DeleteMV", "runs:/run_id_2/a/b/c", "run_id_2").version == "4"  # never reused
 
 
 def test_aliases_answer_the_same_version(mlflow_client):
