@@ -74,6 +74,17 @@ def test_a_reporter_goes_through_the_seed_journey_in_japanese(open_in_japanese, 
     assert version_labels(app, "fraud-detector") == ["1.0.0"]
     assert list(artifact_files(app, "fraud-detector", "1.0.0")) == ["weights.bin"]
 
+    # the JSON API refuses a version that exists (in English); the page says it in Japanese
+    page.get_by_role("navigation", name="パンくずリスト").get_by_role("link", name="fraud-detector").click()
+    page.get_by_role("link", name="新しいバージョンの作成").click()
+    page.get_by_label("バージョン", exact=True).fill("1.0.0")
+    page.get_by_role("button", name="作成とインポート").click()
+    expect(page.locator("#version-error")).to_have_text("バージョン 1.0.0 はすでに存在します。")
+    assert version_labels(app, "fraud-detector") == ["1.0.0"]
+    page.go_back()
+    page.get_by_role("tab", name="バージョン").click()
+    page.get_by_role("tabpanel").get_by_role("link", name="1.0.0").click()
+
     # タブ アーティファクト: サブフォルダー, 選択, アップロード
     page.get_by_role("tab", name="アーティファクト").click()
     subfolder = page.get_by_label("サブフォルダー")

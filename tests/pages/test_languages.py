@@ -283,3 +283,20 @@ def test_the_artifacts_page_forms_say_upload_in_japanese_without_javascript(app,
         content_type="multipart/form-data")
     shown = rita.get(answer.headers["Location"], headers=JA).data.decode()
     assert "フォルダー名にスペースは使えません。" in shown
+
+
+def test_the_scripts_have_the_json_apis_refusals_said_in_the_pages_language(app, seeded, signed_in):
+    """The JSON API answers in English; the page's script asks the pages to say it in Japanese."""
+    rita = signed_in("rita")
+    page = rita.get(seeded.model_url + "/versions/new", headers=JA).data.decode()
+    token = re.search(r'data-csrf-token="([^"]+)"', page).group(1)
+    url = re.search(r'data-messages-url="([^"]+)"', page).group(1)
+    answer = rita.post(url, json={"messages": ["Version 1.0.0 already exists.", "Has already been taken.", 3]},
+                       headers={**JA, "X-CSRFToken": token})
+    assert answer.status_code == 200
+    assert answer.json == {"messages": ["バージョン 1.0.0 はすでに存在します。", "すでに使用されています。", ""]}
+    assert rita.post(url, json={"messages": []}, headers=JA).status_code == 400  # no CSRF token
+    assert rita.post(url, json={"messages": "x"}, headers={"X-CSRFToken": token}).status_code == 400
+    otto = signed_in("otto")  # no member of the private project: it does not exist for him
+    otto_token = csrf_from(otto.get("/").data)
+    assert otto.post(url, json={"messages": []}, headers={"X-CSRFToken": otto_token}).status_code == 404

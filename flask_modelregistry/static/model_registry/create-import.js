@@ -50,6 +50,15 @@
     return SEMVER.test(version) ? "" : t("semver_invalid");
   }
 
+  /* messages of the JSON API in the page's language (the originals when that fails) */
+  function translateMessages(messages) {
+    var url = root.getAttribute("data-messages-url");
+    if (!url) return Promise.resolve(messages);
+    return jsonRequest("POST", url, { messages: messages }).then(function (answer) {
+      return answer.ok && answer.data && Array.isArray(answer.data.messages) ? answer.data.messages : messages;
+    }, function () { return messages; });
+  }
+
   function jsonRequest(method, url, body) {
     return fetch(url, {
       method: method, credentials: "same-origin",
@@ -173,16 +182,20 @@
       jsonRequest("POST", versionsUrl, body).then(function (created) {
         if (!created.ok) {
           var error = (created.data && created.data.error) || { message: t("server_answered", { status: created.status }) };
-          var first = null;
-          Object.keys(error.fields || {}).forEach(function (key) {
-            var name = key.split(/[\[.]/)[0];
-            if (fields.indexOf(name) !== -1) { var el = setFieldError(form, name, error.fields[key]); first = first || el; }
-            else formError(key + ": " + error.fields[key]);
-          });
-          if (!Object.keys(error.fields || {}).length) formError(t("version_not_created", { problem: error.message }));
-          status.textContent = "";
-          fail(first);
-          return;
+          var keys = Object.keys(error.fields || {});
+          // the JSON API answers in English: the page has the server say it in the page's language
+          return translateMessages([error.message].concat(keys.map(function (key) { return error.fields[key]; })))
+            .then(function (texts) {
+              var first = null;
+              keys.forEach(function (key, index) {
+                var name = key.split(/[\[.]/)[0];
+                if (fields.indexOf(name) !== -1) { var el = setFieldError(form, name, texts[index + 1]); first = first || el; }
+                else formError(key + ": " + texts[index + 1]);
+              });
+              if (!keys.length) formError(t("version_not_created", { problem: texts[0] }));
+              status.textContent = "";
+              fail(first);
+            });
         }
         var created_version = created.data;
         // the next page confirms the creation, as the server's own form does with a flash message
