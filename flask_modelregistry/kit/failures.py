@@ -150,11 +150,29 @@ def _rollback() -> None:
         pass
 
 
+def release_session(response: Response) -> Response:
+    """End the request's database session once its answer is built, where a failure can still be
+    judged: a rollback on a connection the server has just terminated would otherwise raise in the
+    app's teardown, after every handler, as a bare 500. The pool drops such a connection."""
+    from ..state import current_state
+
+    session = current_state().db.session
+    for _attempt in range(2):  # a failed rollback invalidates the connection; the second close is clean
+        try:
+            session.close()
+            break
+        except Exception as exc:
+            if classify(exc) is None:
+                raise
+    return response
+
+
 def register_door(bp: Blueprint, render: Renderer) -> None:
     """Guard the bodies of ``bp``'s requests, add ``nosniff`` to its answers, and render full
     stores and unreachable databases with ``render`` (the door's renderer of domain errors)."""
     bp.url_value_preprocessor(guard_request_body)
     bp.after_request(add_nosniff)
+    bp.after_request(release_session)
 
     def fault(exc: Exception) -> t.Any:
         domain = classify(exc)

@@ -16,9 +16,25 @@ _SQLITE_BUSY = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
 
 
 def database_failure(exc: BaseException) -> str | None:
-    """``"unreachable"``, ``"busy"``, or None when ``exc`` is no transient database failure."""
+    """``"unreachable"``, ``"busy"``, or None when ``exc`` is no transient database failure. An
+    error raised while handling one (a rollback on a dead connection, a session told to roll back
+    first) is judged by the failure behind it."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        kind = _failure(current)
+        if kind is not None:
+            return kind
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _failure(exc: BaseException) -> str | None:
     if isinstance(exc, sa.exc.TimeoutError):  # every pooled connection in use
         return "busy"
+    if isinstance(exc, sa.exc.PendingRollbackError):  # the transaction's connection failed earlier
+        return "unreachable"
     if not isinstance(exc, sa.exc.DBAPIError):
         return None
     if exc.connection_invalidated:

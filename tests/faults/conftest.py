@@ -81,6 +81,10 @@ class Served:
     url: str
     token: str
     env: dict[str, str]
+    log: Path | None = None
+
+    def log_tail(self, size: int = 4000) -> str:
+        return self.log.read_bytes()[-size:].decode("utf-8", "replace") if self.log else ""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -114,9 +118,10 @@ def serve_with_gunicorn(tmp_path: Path, database_url: str, storage: str) -> t.It
            "SECRET_KEY": "fault-tests"}
     token = _prepare(database_url, storage)
     port = free_port()
+    log = open(tmp_path / "gunicorn.log", "wb")  # the workers' tracebacks, for a failing test to show
     proc = subprocess.Popen([str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--worker-class", "gthread",
                              "--threads", "4", "--timeout", "60", "example_app:create_app()"],
-                            env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -125,8 +130,9 @@ def serve_with_gunicorn(tmp_path: Path, database_url: str, storage: str) -> t.It
                 break
             except requests.RequestException:
                 time.sleep(0.1)
-        yield Served(base, token, env)
+        yield Served(base, token, env, tmp_path / "gunicorn.log")
     finally:
+        log.close()
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=20)
