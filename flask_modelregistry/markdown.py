@@ -98,7 +98,9 @@ def render_card(text: str | None, title: str | None = None) -> Markup:
         first, _sep, rest = text.lstrip().partition("\n")
         if first.startswith("#") and first.lstrip("#").strip().casefold() == title.strip().casefold():
             text = rest
-    return render_markdown(text, heading_offset=1)
+    # the card's highest heading becomes <h2>, under the page's <h1>, so no level is skipped
+    levels = [int(token.tag[1]) for token in _renderer.parse(text or "") if token.type == "heading_open"]
+    return render_markdown(text, heading_offset=2 - min(levels) if levels else 1)
 
 
 _HEADING = re.compile(r"<h[1-6][^>]*>.*?</h[1-6]>", re.S)

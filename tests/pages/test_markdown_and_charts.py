@@ -145,3 +145,11 @@ def test_numbers_and_ticks_read_well():
     assert [format_number(v) for v in (3.0, 0.123456, 1e-7, float("inf"))] == ["3", "0.1235", "1e-07", "∞"]
     assert nice_ticks(0.74, 0.95) == [0.75, 0.8, 0.85, 0.9, 0.95]
     assert nice_ticks(0, 100) == [0, 20, 40, 60, 80, 100]
+
+
+def test_a_card_that_repeats_the_models_name_loses_that_heading_and_skips_no_level():
+    from flask_modelregistry.markdown import render_card
+
+    html = str(render_card("# fraud-detector\n\nScores.\n\n## Intended use\n\n### Limits", "fraud-detector"))
+    assert "fraud-detector" not in html and html.index("<h2>Intended use</h2>") < html.index("<h3>Limits</h3>")
+    assert "<h2>Churn</h2>" in str(render_card("# Churn\n\nPredicts.", "another-name"))
