@@ -148,9 +148,11 @@ class ModelRegistry:
 
     @staticmethod
     def _start_sweeper(app: Flask) -> None:
-        """The storage sweeper runs in every serving process: started now unless the app was
-        loaded by a command line (``flask ...``), and on the first request of a process that has
-        none (a worker forked from a master that loaded the app)."""
+        """The storage sweeper and the webhook deliverer run in every serving process: started now
+        when the app serves (a WSGI server, or ``flask run``) rather than running another command
+        line (``flask init-db``...), and on the first request of a process that has none (a worker
+        forked from a master that loaded the app). The deliverer starts at once only where webhooks
+        exist, so a restarted portal sends what was pending before any request arrives."""
         import click
 
         from .services.sweeper import ensure_background_sweeper
@@ -158,12 +160,16 @@ class ModelRegistry:
         def sweeper_of_this_process() -> None:
             ensure_background_sweeper(app)
 
-        if click.get_current_context(silent=True) is None:
+        context = click.get_current_context(silent=True)
+        serving = context is None or context.info_name == "run"
+        if serving:
             ensure_background_sweeper(app)
         app.before_request(sweeper_of_this_process)
 
-        from .webhooks.deliverer import start_on_first_request
+        from .webhooks.deliverer import start_if_pending, start_on_first_request
 
+        if serving:
+            start_if_pending(app)
         start_on_first_request(app)
 
     @staticmethod

@@ -235,6 +235,31 @@ def announce(delivery_ids: list[int]) -> None:
         thread.wake.set()
 
 
+def _webhooks_exist(app: Flask) -> bool | None:
+    """Whether the database holds a webhook; None while it cannot tell (no tables yet, or the
+    database cannot be reached)."""
+    with app.app_context():
+        s = current_state().db.session
+        try:
+            return s.scalar(sa.select(Webhook.id).limit(1)) is not None
+        except Exception:  # before init-db, or the database is away: the first request checks again
+            s.rollback()
+            return None
+        finally:
+            s.remove()
+
+
+def start_if_pending(app: Flask) -> DelivererThread | None:
+    """Start this process's deliverer now when webhooks exist (not in tests: ``TESTING`` apps start
+    it with their first request or event), so deliveries left pending by a stopped process go out
+    without waiting for a request."""
+    if app.testing or config_value("WEBHOOK_DELIVERER", app) != "thread":
+        return None
+    if not _webhooks_exist(app):
+        return None
+    return ensure_thread(app)
+
+
 def start_on_first_request(app: Flask) -> None:
     """Install a hook that starts the deliverer with the first request, when webhooks exist
     (so an app restarted with deliveries pending sends them without further action)."""
