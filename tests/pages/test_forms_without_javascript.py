@@ -49,7 +49,7 @@ def test_create_a_model_with_the_form(signed_in):
     assert response.status_code == 302
     page = rita.get(response.headers["Location"])
     assert b"<h1 class=\"mr-title\">churn</h1>" in page.data
-    assert b"<h3>Card</h3>" in page.data and b"<em>text</em>" in page.data  # card headings sit below the h1
+    assert b"<h2>Card</h2>" in page.data and b"<em>text</em>" in page.data  # a card's highest heading sits right below the h1
     assert b"Model churn created." in page.data
     listing = rita.get(f"{P}/models").data
     assert b">churn</a>" in listing and b"No versions" in listing
@@ -216,7 +216,7 @@ def test_edit_the_model_card_and_the_version_card(seeded, signed_in):
     response = rita.post(f"{seeded.model_url}/edit", data={
         "name": "churn", "description": "## Limits\n\nOnly for *retail* customers.", "csrf_token": csrf_from(form.data)})
     assert response.status_code == 302
-    assert b"<h3>Limits</h3>" in rita.get(seeded.model_url).data
+    assert b"<h2>Limits</h2>" in rita.get(seeded.model_url).data
     form = rita.get(seeded.version_url(seeded.v2) + "/edit")
     rita.post(seeded.version_url(seeded.v2) + "/edit", data={"description": "Retrained **weekly**.",
                                                              "csrf_token": csrf_from(form.data)})
