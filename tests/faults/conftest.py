@@ -2,6 +2,7 @@
 folder, its own port) that a test stops and starts, and the example app served by gunicorn."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import glob
 import os
@@ -69,10 +70,8 @@ def own_postgres() -> t.Iterator[OwnPostgres]:
     try:
         yield server
     finally:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # the test may have stopped it already
             server.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -2,6 +2,7 @@
 several hosts; and the portal's command line against the same database and store."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -79,11 +80,9 @@ class Gunicorn:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.proc.stderr.read().decode() if self.proc.stderr else "exited"
-            try:
+            with contextlib.suppress(requests.RequestException):  # not listening yet
                 if requests.get(f"{self.url}/login", timeout=5).status_code == 200:
                     return
-            except requests.RequestException:
-                pass
             time.sleep(0.1)
         raise AssertionError(f"gunicorn at {self.url} did not answer")
 
