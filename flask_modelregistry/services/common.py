@@ -73,10 +73,12 @@ def clamp_page(page: int | None, per_page: int | None, default: int) -> tuple[in
 
 
 def like_pattern(text: str, field: str = "search") -> str:
-    """A LIKE pattern matching ``text`` anywhere, with wildcards escaped (escape char ``\\``).
+    """A LIKE pattern matching ``text`` anywhere, with wildcards escaped (escape char ``\\``),
+    in NFC as names are stored (a search typed decomposed finds them).
     NUL is refused: PostgreSQL cannot take it in a string, and no name contains it."""
     if "\x00" in text:
         raise Invalid(f"{field} contains a NUL character", fields={field: "Must not contain NUL characters."})
+    text = text_rules.nfc(text)
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 

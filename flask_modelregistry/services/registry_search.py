@@ -50,7 +50,7 @@ def _version_spec() -> SearchSpec:
         attributes={"name": Attribute(RegisteredModel.name),
                     "version_number": Attribute(ModelVersion.number, numeric=True, ops=NUMBER_OPS),
                     "run_id": Attribute(sa.func.coalesce(ModelVersion.given_run_id, ModelVersion.run_id)),
-                    "source_path": Attribute(ModelVersion.source)},
+                    "source_path": Attribute(ModelVersion.source, nfc=False)},
         **_tag_conditions(VersionTag, VersionTag.version_id, ModelVersion.id),
         tag_columns={key: ModelVersion.version for key in SEMVER_TAGS},
         order_keys={"name": RegisteredModel.name, "version_number": ModelVersion.number,

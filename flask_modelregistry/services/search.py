@@ -2,7 +2,9 @@
 
 A filter is clauses joined by ``AND``: ``name = 'x'``, ``name LIKE 'fraud%'``, ``name ILIKE '%Fraud%'``,
 ``name IN ('a', 'b')``, ``version_number >= 3``, ``run_id = '...'``, ``tags.team = 'payments'``,
-``tag.`mlflow.prompt.is_prompt` != 'true'``. Each clause becomes an SQL condition, so a search
+``tag.`mlflow.prompt.is_prompt` != 'true'``. Names and keys are compared in NFC, as they are stored
+(:mod:`..text`), so ``café`` typed decomposed finds the model named with the composed form; tag
+values and sources are compared as given, as they are stored. Each clause becomes an SQL condition, so a search
 over 100,000 versions reads one page from an index, not every row. As on MLflow's server,
 ``LIKE`` is case-sensitive (also on SQLite, where it becomes ``GLOB``), ``ILIKE`` is not, and a
 clause on a tag a row does not have does not match, except MLflow's prompt marker, whose absence
@@ -23,6 +25,7 @@ import typing as t
 
 import sqlalchemy as sa
 
+from .. import text as text_rules
 from ..errors import BadRequest
 from .common import session
 
@@ -56,6 +59,8 @@ class Attribute:
     column: t.Any
     numeric: bool = False
     ops: tuple[str, ...] = STRING_OPS
+    #: the column holds names or keys, stored in NFC: the searched text is normalised to match
+    nfc: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -219,6 +224,10 @@ def _require_strings(clause: Clause) -> None:
                          f"{clause.value}")
 
 
+def _nfc(value: t.Any) -> t.Any:
+    return tuple(text_rules.nfc(v) for v in value) if isinstance(value, tuple) else text_rules.nfc(value)
+
+
 def conditions(spec: SearchSpec, clauses: t.Sequence[Clause]) -> list[t.Any]:
     """SQL conditions for parsed clauses, checked against what ``spec`` accepts."""
     out = []
@@ -237,6 +246,8 @@ def conditions(spec: SearchSpec, clauses: t.Sequence[Clause]) -> list[t.Any]:
                 column = sa.type_coerce(column, sa.BigInteger)
             else:
                 _require_strings(c)
+                if attribute.nfc:
+                    value = _nfc(value)
             out.append(compare(column, c.op, value))
             continue
         if c.op not in TAG_OPS:
@@ -244,6 +255,7 @@ def conditions(spec: SearchSpec, clauses: t.Sequence[Clause]) -> list[t.Any]:
         if spec.tag_condition is None:
             raise BadRequest("This search does not support tags")
         _require_strings(c)
+        c = dataclasses.replace(c, key=text_rules.nfc(c.key))  # tag keys are stored in NFC
         if c.key in spec.tag_columns:
             out.append(compare(spec.tag_columns[c.key], c.op, c.value))
             continue

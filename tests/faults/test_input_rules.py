@@ -137,3 +137,35 @@ def test_dot_look_alikes_are_refused_in_paths(client, rita, version, path):
     for url in (f"{P}/models/{m}/versions/{v}/artifacts/{path}", f"{P}/packages/ml_models/{v}/files/{path}"):
         r = client.put(url, data=b"x", headers=rita.headers)
         assert r.status_code == 400 and r.json["error"]["code"] == "invalid", (url, r.data[:300])
+
+
+def test_search_texts_typed_decomposed_find_names_stored_composed(client, rita, version):
+    """A search typed with ``e`` + combining acute finds the model named ``café`` (stored in NFC),
+    on the JSON API, the MLflow client API's filters and the pages' search boxes."""
+    m, _v, _run = version
+    created = client.post(f"{P}/models", json={"name": f"{COMPOSED}-model"}, headers=rita.headers)
+    assert created.status_code == 201
+    cafe = created.json["id"]
+    assert client.post(f"{P}/models/{cafe}/versions", json={"version": "1.0.0"}, headers=rita.headers).status_code == 201
+    ml = f"{P}/ml/mlflow/api/2.0/mlflow"
+    assert client.post(f"{ml}/model-versions/set-tag", headers=rita.headers, json={
+        "name": f"{COMPOSED}-model", "version": "1", "key": f"{COMPOSED}.tag", "value": "v"}).status_code == 200
+    assert client.post(f"{ml}/registered-models/set-tag", headers=rita.headers, json={
+        "name": f"{COMPOSED}-model", "key": f"{COMPOSED}.tag", "value": "v"}).status_code == 200
+
+    found = client.get(f"{P}/models", query_string={"search": DECOMPOSED}, headers=rita.headers).json
+    assert [x["name"] for x in found["items"]] == [f"{COMPOSED}-model"]
+    for flt in (f"name = '{DECOMPOSED}-model'", f"name LIKE '{DECOMPOSED}%'", f"name ILIKE '%{DECOMPOSED}%'",
+                f"name IN ('{DECOMPOSED}-model')", f"tags.`{DECOMPOSED}.tag` = 'v'"):
+        r = client.get(f"{ml}/registered-models/search", query_string={"filter": flt}, headers=rita.headers)
+        assert r.status_code == 200, (flt, r.json)
+        assert [x["name"] for x in r.json.get("registered_models", [])] == [f"{COMPOSED}-model"], flt
+        r = client.get(f"{ml}/model-versions/search", query_string={"filter": flt}, headers=rita.headers)
+        assert r.status_code == 200, (flt, r.json)
+        assert [x["name"] for x in r.json.get("model_versions", [])] == [f"{COMPOSED}-model"], flt
+
+    login(client, "rita")
+    page = client.get("/projects/proj/models", query_string={"search": DECOMPOSED})
+    assert page.status_code == 200
+    assert f"{COMPOSED}-model" in page.get_data(as_text=True)
+    assert "rules" not in re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)).split()
