@@ -14,6 +14,29 @@ from .base import READ_CHUNK, ArtifactStore, ListedObject, StoredObject, partial
 from .pipeline import hash_and_write, hash_stream, pwrite_stream
 
 
+#: tries to put a file into its folder while deletes keep pruning that folder
+_PLACE_ATTEMPTS = 50
+
+
+def _place(move: t.Callable[[], None], final: Path, source: Path) -> None:
+    """Make ``final``'s folder and ``move`` the file there. A delete of the folder's last other
+    file prunes the folder (see :meth:`LocalArtifactStore.delete`); when it does so between the
+    two steps, the folder is made again and the move tried again. Raises FileNotFoundError only
+    when ``source`` itself is gone."""
+    for attempt in range(_PLACE_ATTEMPTS):
+        try:
+            os.makedirs(final.parent, exist_ok=True)
+        except (FileExistsError, FileNotFoundError):  # a parent made or pruned meanwhile
+            continue
+        try:
+            move()
+            return
+        except FileNotFoundError:
+            if not source.exists() or attempt == _PLACE_ATTEMPTS - 1:
+                raise
+    raise FileNotFoundError(final)
+
+
 class LocalArtifactStore(ArtifactStore):
     kind = "local"
 
@@ -41,8 +64,7 @@ class LocalArtifactStore(ArtifactStore):
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, final)
+            _place(lambda: os.replace(tmp, final), final, tmp)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -97,8 +119,7 @@ class LocalArtifactStore(ArtifactStore):
                     size, sha256 = hash_stream(fh)
             finally:
                 os.close(fd)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(whole, final)
+            _place(lambda: os.replace(whole, final), final, whole)
         except BaseException:
             self.abort_parts(upload, len(sizes))
             raise
@@ -153,14 +174,15 @@ class LocalArtifactStore(ArtifactStore):
         source, target = self._path(src), self._path(dst)
         if not source.is_file():
             raise FileNotFoundError(src)  # before making the target's folder, which would stay empty
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.link(source, target)  # same bytes, no copy; objects are never modified in place
+            _place(lambda: os.link(source, target), target, source)  # same bytes: never modified in place
+        except FileNotFoundError:
+            raise
         except OSError:
             tmp = self._part(dst)
             self._tmp.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, tmp)
-            os.replace(tmp, target)
+            _place(lambda: os.replace(tmp, target), target, tmp)
 
     def list_objects(self, prefix: str = "") -> t.Iterator[ListedObject]:
         for folder, dirs, files in os.walk(self.root):

@@ -94,3 +94,36 @@ def test_local_store_refuses_keys_that_escape(tmp_path):
     with pytest.raises(ValueError):
         store.write("../outside", io.BytesIO(b"x"))
     assert not (tmp_path / "outside").exists()
+
+
+def test_local_writes_racing_deletes_in_one_folder_all_succeed(tmp_path):
+    """A delete prunes the run's folder once it is empty; a write putting a file into that folder
+    at the same moment (between making the folder and moving its file in) must still land, not
+    fail with FileExistsError or FileNotFoundError (once a 500 of a PUT racing a file delete)."""
+    import threading
+
+    store = LocalArtifactStore(tmp_path)
+    failures: list[str] = []
+    barrier = threading.Barrier(3)
+
+    def churn(n: int) -> None:
+        barrier.wait()
+        for i in range(300):
+            key = f"runs/r/{n}-{i}"
+            try:
+                store.write(key, io.BytesIO(b"x" * (n + 1)))
+                assert store.exists(key), key
+                copied = f"runs/r/{n}-{i}-copy"
+                store.copy(key, copied)
+                store.delete(copied)
+            except Exception as exc:  # noqa: BLE001 - every failure is a finding
+                failures.append(f"{key}: {exc!r}")
+            store.delete(key)
+
+    threads = [threading.Thread(target=churn, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert list(store.list_objects()) == [] and not (tmp_path / "runs").exists()
