@@ -30,6 +30,11 @@ class PendingObject(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     #: refreshed while the upload's bytes flow; older than the grace period means abandoned
     heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    #: a direct upload's resumable session (GCS): the URI the client sends the bytes to, which the
+    #: sweeper cancels once the upload is abandoned (a ``delete`` row keeping it: still to cancel)
+    upload_session: Mapped[str | None] = mapped_column(sa.Text)
+    #: the bytes that session had received when the sweeper last asked: more since means alive
+    session_received: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     __table_args__ = (
         sa.CheckConstraint("purpose IN ('upload', 'delete')", name="purpose"),

@@ -8,11 +8,14 @@ after the object GCS holds has the declared size and the CRC32C the client compu
 sending (GCS computes its own on arrival, so a byte changed on the way fails). GCS keeps no
 SHA-256: the client computes it in the same pass and the server records it as the uploader's
 (the CRC32C check ties it to the stored bytes unless the uploader lies about both, and the
-uploader may write the path anyway). Cancelling releases the key and deletes what was finalised.
+uploader may write the path anyway). Cancelling cancels the session, releases the key and deletes
+what was finalised. The session's URI is kept in the key's ledger row: the sweeper cancels the
+session of an upload abandoned (no byte received for the grace period, see :mod:`.sweeper`).
 """
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import re
 import typing as t
@@ -92,6 +95,13 @@ def open_upload(project: str, actor: Actor, run_id: str, path: t.Any, *, size: t
     except BaseException:
         ledger.release([upload.key])
         raise
+    try:
+        ledger.attach_session(upload.key, url)
+    except BaseException:
+        with contextlib.suppress(Exception):  # the database is away: the session is not recorded
+            current_state().store.cancel_upload_session(url)
+        ledger.discard([upload.key])
+        raise
     return Opened(_serializer().dumps(dataclasses.astuple(upload)), url, upload)
 
 
@@ -130,8 +140,10 @@ def finish_upload(project: str, actor: Actor, token: t.Any, *, sha256: t.Any, cr
         ledger.discard([upload.key])
         raise Invalid("the file in the bucket is not the one sent (size or CRC32C differs); upload it again",
                       fields={"file": "The stored bytes differ from the file sent."})
-    if ledger.heartbeat([upload.key]) == 0:  # a long upload outlived its reservation: the object is here now
-        ledger.reserve([upload.key], project=project, user_id=actor.user_id)
+    if ledger.heartbeat([upload.key]) == 0:
+        if ledger.given_up(upload.key):  # its session was cancelled (or is to be): no byte came for the grace period
+            raise ledger.Abandoned("the upload stalled for too long and was given up; send it again")
+        ledger.reserve([upload.key], project=project, user_id=actor.user_id)  # outlived its row: the object is here
     try:
         return record_stored_upload(project, actor, upload.run_id, upload.path, upload.key,
                                     StoredObject(size=size, sha256=sha256), upload.content_type,

@@ -26,6 +26,12 @@ and every delete::
         ledger.schedule_deletes(keys)             # same transaction as the deletion
         after_commit(lambda: ledger.delete_objects(keys))
 
+A direct upload (the client sends the bytes to a GCS resumable session, see
+:mod:`.direct_uploads`) also keeps its session's URI in its row (:func:`attach_session`): its
+process holds no heartbeat while the client sends, so the sweeper asks the session how many bytes
+it holds and takes the upload as abandoned only when none arrived for the grace period; it then
+cancels the session (:func:`cancel_sessions`), so the client can send nothing more.
+
 If the process dies anywhere in between, the ledger still names the key: the sweeper
 (:mod:`.sweeper`) deletes objects whose upload row has had no heartbeat for the grace period,
 and objects whose delete was committed. An object named by no row at all is an orphan.
@@ -42,6 +48,7 @@ the first).
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import threading
@@ -99,6 +106,21 @@ def reserve(keys: t.Sequence[str], *, project: str | None = None, user_id: str |
         conn.execute(sa.insert(PendingObject), rows)
     if hold:
         _heartbeats.add(keys)
+
+
+def attach_session(key: str, url: str) -> None:
+    """Keep the resumable upload session ``url`` opened for ``key`` in its reservation (committed
+    at once), so the sweeper can ask it how far the upload got and cancel it once abandoned."""
+    with _engine().begin() as conn:
+        conn.execute(sa.update(PendingObject).where(PendingObject.storage_key == key)
+                     .values(upload_session=url, session_received=0))
+
+
+def given_up(key: str) -> bool:
+    """Whether the sweeper took the upload of ``key`` as abandoned and has yet to finish removing
+    it (its row became a delete): the upload must not be recorded."""
+    with _engine().connect() as conn:
+        return conn.scalar(sa.select(PendingObject.purpose).where(PendingObject.storage_key == key)) == "delete"
 
 
 def heartbeat(keys: t.Sequence[str]) -> int:
@@ -265,7 +287,58 @@ def delete_objects(keys: t.Iterable[str]) -> None:
         log.warning("could not release %d deleted objects from the ledger", len(done), exc_info=True)
 
 
+#: GCS drops a resumable session this long after it was opened, cancelled or not
+SESSION_LIFETIME = dt.timedelta(days=7)
+
+
+def cancel_sessions(keys: t.Iterable[str]) -> dict[str, int | None]:
+    """Cancel the resumable upload sessions recorded for ``keys`` (``DELETE`` on each session's
+    URI, as GCS documents). Returns the keys that are settled, each with the status its
+    cancellation answered (None: it had no session, or the session is past GCS's week and gone
+    anyway); a key whose cancellation failed for now (GCS unreachable, 5xx) is left out, and its
+    row kept, to be cancelled by a later sweep. Nothing is raised."""
+    keys = list(dict.fromkeys(keys))
+    store = current_state().store
+    settled: dict[str, int | None] = dict.fromkeys(keys)
+    if not keys or not hasattr(store, "cancel_upload_session"):
+        return settled
+    try:
+        with _engine().connect() as conn:
+            rows = conn.execute(sa.select(PendingObject.storage_key, PendingObject.upload_session,
+                                          PendingObject.created_at).where(
+                PendingObject.storage_key.in_(keys), PendingObject.upload_session.is_not(None))).all()
+    except Exception:
+        log.warning("could not read the upload sessions of %d keys", len(keys), exc_info=True)
+        return settled  # their objects still go; a session left open can only make an orphan, swept later
+    for row in rows:
+        try:
+            settled[row.storage_key] = store.cancel_upload_session(row.upload_session)
+        except StorageError:
+            if row.created_at < utcnow() - SESSION_LIFETIME:
+                continue  # GCS has dropped it: settled, with no answer
+            log.warning("could not cancel the upload session of %s; the sweeper will", row.storage_key, exc_info=True)
+            del settled[row.storage_key]
+    return settled
+
+
+def _keep_to_cancel(keys: t.Collection[str]) -> None:
+    """Turn the reservations of ``keys`` into deletes (committed at once), keeping their upload
+    sessions: the sweeper cancels those sessions, then deletes the objects and the rows."""
+    if not keys:
+        return
+    _heartbeats.remove(keys)
+    with _engine().begin() as conn:
+        conn.execute(sa.update(PendingObject).where(PendingObject.storage_key.in_(list(keys)))
+                     .values(purpose="delete", heartbeat_at=utcnow()))
+
+
 def discard(keys: t.Sequence[str]) -> None:
-    """Give up uploads of ``keys`` that will not be recorded: delete whatever was written,
-    then the reservations. Nothing is raised."""
-    delete_objects(keys)
+    """Give up uploads of ``keys`` that will not be recorded: cancel their upload sessions, delete
+    whatever was written, then the reservations. Nothing is raised (a session that cannot be
+    cancelled now stays recorded, as a delete, for the sweeper)."""
+    settled = cancel_sessions(keys)
+    try:
+        _keep_to_cancel([k for k in keys if k not in settled])
+    except Exception:
+        log.warning("could not keep %d upload sessions for the sweeper", len(keys), exc_info=True)
+    delete_objects([k for k in keys if k in settled])

@@ -7,6 +7,12 @@ With the ledger (:mod:`.ledger`), every object is named by an artifact row or a 
   died: its row is claimed (deleted on that condition, so a live upload that refreshed it in the
   meantime keeps it) and then its object, if any, goes. The upload, if it was alive after all,
   fails at :func:`.ledger.complete` and removes its own object;
+- a direct upload's row (it names the GCS resumable session the client sends to) is abandoned
+  only when the session received no byte for the grace period: the sweeper asks the session
+  how many bytes it holds (GCS's status query), and more than last time refreshes the row's
+  heartbeat instead. An abandoned one's session is cancelled (``DELETE`` on its URI, as GCS
+  documents) before its object goes, so the client can send nothing more; a cancellation GCS
+  cannot take now (unreachable, 5xx) keeps the row, as a delete, for the next sweep;
 - an object older than the grace period that no row names is an orphan and goes (objects left
   by older versions of the registry, or by a process that died while deleting);
 - partial writes the store keeps (``.incoming/*.part`` of the local folder) untouched for the
@@ -33,6 +39,7 @@ import uuid
 import sqlalchemy as sa
 
 from ..config import config_value
+from ..errors import StorageError
 from ..state import current_state
 from ..models import Artifact, PendingObject, StorageLease, utcnow
 from ..storage import ArtifactStore, ListedObject, partial_tag
@@ -54,14 +61,21 @@ class SweepReport:
     abandoned: list[str] = dataclasses.field(default_factory=list)  #: uploads given up
     orphans: list[str] = dataclasses.field(default_factory=list)  #: objects no row named
     partial: list[str] = dataclasses.field(default_factory=list)  #: partial writes removed
+    #: upload sessions cancelled: key -> the status the cancellation answered (GCS: 499)
+    cancelled: dict[str, int | None] = dataclasses.field(default_factory=dict)
+    #: direct uploads whose session received bytes since the last sweep: kept
+    sending: list[str] = dataclasses.field(default_factory=list)
 
     def lines(self) -> list[str]:
         if self.skipped:
             return ["Another sweeper is working on this store; nothing done"]
-        out = [f"Deleted {k} (its row was deleted)" for k in self.deleted]
+        out = [f"Cancelled the upload session of {k} (answered {status})" for k, status in self.cancelled.items()
+               if status is not None]
+        out += [f"Deleted {k} (its row was deleted)" for k in self.deleted]
         out += [f"Deleted {k} (abandoned upload)" for k in self.abandoned]
         out += [f"Deleted {k} (no row names it)" for k in self.orphans]
         out += [f"Deleted {k} (abandoned partial write)" for k in self.partial]
+        out += [f"Kept {k} (its upload session received bytes since the last sweep)" for k in self.sending]
         return out or ["Nothing to sweep"]
 
 
@@ -69,13 +83,14 @@ class SweepReport:
 class Finding:
     """One thing wrong between the store and the database."""
 
-    kind: str  #: ``orphan``, ``missing``, ``abandoned``, ``undeleted`` or ``partial``
+    kind: str  #: ``orphan``, ``missing``, ``abandoned``, ``session``, ``undeleted`` or ``partial``
     key: str
     detail: str = ""
 
     def line(self) -> str:
         text = {"orphan": "object without a row", "missing": "row without an object",
-                "abandoned": "abandoned upload", "undeleted": "object whose delete did not finish",
+                "abandoned": "abandoned upload", "session": "abandoned upload session",
+                "undeleted": "object whose delete did not finish",
                 "partial": "abandoned partial write"}[self.kind]
         return f"{text}: {self.key}" + (f" ({self.detail})" if self.detail else "")
 
@@ -167,11 +182,52 @@ def _live_upload_tags(cutoff: dt.datetime) -> set[str]:
         return {partial_tag(k) for k in keys}
 
 
+def _session_progress(store: ArtifactStore, key: str, url: str) -> int | None:
+    """The bytes the upload session of ``key`` holds (see ``GCSArtifactStore.upload_session_progress``),
+    the object's size once finalised, None when the session is gone and left no object. A session
+    GCS no longer knows may have been finalised (the emulator forgets those): the object tells."""
+    received = store.upload_session_progress(url)  # type: ignore[attr-defined]
+    if received is None:
+        held = store.stat(key)  # type: ignore[attr-defined]
+        received = None if held is None else held[0]
+    return received
+
+
+def _still_sending(store: ArtifactStore, row: t.Any, cutoff: dt.datetime) -> bool:
+    """Whether the direct upload of ``row`` received bytes since the sweeper last asked; if so,
+    its heartbeat is refreshed with the count. When the session cannot say now, the upload is
+    given the benefit of the doubt until the next sweep."""
+    if not hasattr(store, "upload_session_progress"):
+        return False
+    try:
+        received = _session_progress(store, row.storage_key, row.upload_session)
+    except StorageError:
+        log.warning("could not ask the upload session of %s where it stands", row.storage_key, exc_info=True)
+        return True
+    if received is None or received <= (row.session_received or 0):
+        return False
+    with _engine().begin() as conn:
+        conn.execute(sa.update(PendingObject).where(
+            PendingObject.storage_key == row.storage_key, PendingObject.purpose == "upload",
+            PendingObject.heartbeat_at < cutoff).values(heartbeat_at=utcnow(), session_received=received))
+    return True
+
+
+def _finish_deletes(keys: list[str], report: SweepReport, done: list[str]) -> None:
+    """Cancel the upload sessions of ``keys`` (delete rows), then delete their objects and rows;
+    a key whose session cannot be cancelled now stays for the next sweep."""
+    from . import ledger
+
+    settled = ledger.cancel_sessions(keys)
+    report.cancelled.update({k: status for k, status in settled.items() if status is not None})
+    gone = [k for k in keys if k in settled]
+    ledger.delete_objects(gone)
+    done += gone
+
+
 def sweep(*, grace: dt.timedelta | None = None) -> SweepReport:
     """Remove what dead uploads and deletes left in the store (see the module's docstring).
     Returns what was done; does nothing when another process is sweeping the same store."""
-    from . import ledger
-
     store = current_state().store
     grace = grace_period() if grace is None else grace
     lease = _Lease(_lease_name(store))
@@ -181,25 +237,29 @@ def sweep(*, grace: dt.timedelta | None = None) -> SweepReport:
         return report
     try:
         cutoff = utcnow() - grace
-        # 1. deletes that were committed but whose objects may still be there
+        # 1. deletes that were committed but whose objects may still be there (and upload
+        #    sessions still to cancel)
         with _engine().connect() as conn:
             doomed = list(conn.scalars(sa.select(PendingObject.storage_key).where(PendingObject.purpose == "delete")))
         for i in range(0, len(doomed), BATCH):
-            ledger.delete_objects(doomed[i:i + BATCH])
-            report.deleted += doomed[i:i + BATCH]
+            _finish_deletes(doomed[i:i + BATCH], report, report.deleted)
             lease.renew()
-        # 2. uploads with no heartbeat for the grace period: claim the row, then remove the object
+        # 2. uploads with no heartbeat for the grace period (direct uploads: no byte received
+        #    either): claim the row (it becomes a delete), cancel the session, remove the object
         with _engine().connect() as conn:
-            stale = list(conn.scalars(sa.select(PendingObject.storage_key).where(
-                PendingObject.purpose == "upload", PendingObject.heartbeat_at < cutoff)))
-        for key in stale:
+            stale = conn.execute(sa.select(PendingObject.storage_key, PendingObject.upload_session,
+                                           PendingObject.session_received).where(
+                PendingObject.purpose == "upload", PendingObject.heartbeat_at < cutoff)).all()
+        for row in stale:
+            if row.upload_session is not None and _still_sending(store, row, cutoff):
+                report.sending.append(row.storage_key)
+                continue
             with _engine().begin() as conn:
-                claimed = conn.execute(sa.delete(PendingObject).where(
-                    PendingObject.storage_key == key, PendingObject.purpose == "upload",
-                    PendingObject.heartbeat_at < cutoff)).rowcount
+                claimed = conn.execute(sa.update(PendingObject).where(
+                    PendingObject.storage_key == row.storage_key, PendingObject.purpose == "upload",
+                    PendingObject.heartbeat_at < cutoff).values(purpose="delete", heartbeat_at=utcnow())).rowcount
             if claimed:
-                store.delete(key)
-                report.abandoned.append(key)
+                _finish_deletes([row.storage_key], report, report.abandoned)
         lease.renew()
         # 3. objects no row names, older than the grace period
         for batch in _batches(o for o in store.list_objects() if o.modified < cutoff):
@@ -218,7 +278,7 @@ def sweep(*, grace: dt.timedelta | None = None) -> SweepReport:
                 report.partial.append(part.key)
     finally:
         lease.release()
-    if report.deleted or report.abandoned or report.orphans or report.partial:
+    if report.deleted or report.abandoned or report.orphans or report.partial or report.cancelled:
         log.info("storage sweep: %s", "; ".join(report.lines()))
     return report
 
@@ -234,7 +294,8 @@ def check(*, grace: dt.timedelta | None = None) -> list[Finding]:
         artifacts = {r.storage_key: r for r in conn.execute(
             sa.select(Artifact.storage_key, Artifact.run_id, Artifact.path))}
         pending = {r.storage_key: r for r in conn.execute(
-            sa.select(PendingObject.storage_key, PendingObject.purpose, PendingObject.heartbeat_at))}
+            sa.select(PendingObject.storage_key, PendingObject.purpose, PendingObject.heartbeat_at,
+                      PendingObject.upload_session, PendingObject.session_received))}
     findings: list[Finding] = []
     listed: set[str] = set()
     unknown: list[ListedObject] = []
@@ -249,7 +310,12 @@ def check(*, grace: dt.timedelta | None = None) -> list[Finding]:
                      for o in batch if o.key not in known]
     for key, row in pending.items():
         if row.purpose == "delete" and row.heartbeat_at < cutoff:
-            findings.append(Finding("undeleted", key))
+            findings.append(Finding("undeleted", key, "its upload session is still to cancel"
+                                    if row.upload_session is not None else ""))
+        elif row.purpose == "upload" and row.heartbeat_at < cutoff and row.upload_session is not None:
+            finding = _session_finding(store, key, row)
+            if finding is not None:
+                findings.append(finding)
         elif row.purpose == "upload" and row.heartbeat_at < cutoff:
             findings.append(Finding("abandoned", key, f"last heartbeat {row.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC"))
     missing = [key for key in artifacts if key not in listed]
@@ -266,6 +332,22 @@ def check(*, grace: dt.timedelta | None = None) -> list[Finding]:
         if part.modified < cutoff and part.owner not in alive:
             findings.append(Finding("partial", part.key, f"{part.size} bytes"))
     return findings
+
+
+def _session_finding(store: ArtifactStore, key: str, row: t.Any) -> Finding | None:
+    """A direct upload past its heartbeat: abandoned unless its session received bytes since the
+    sweeper last asked (then still sending: no finding)."""
+    when = f"last heartbeat {row.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC"
+    if not hasattr(store, "upload_session_progress"):
+        return Finding("session", key, when)
+    try:
+        received = _session_progress(store, key, row.upload_session)
+    except StorageError as exc:
+        return Finding("session", key, f"{when}; the session cannot say where it stands: {exc}")
+    if received is not None and received > (row.session_received or 0):
+        return None
+    held = "the session is gone" if received is None else f"{received} bytes received"
+    return Finding("session", key, f"{when}, {held}")
 
 
 # -- the sweeper of each process -----------------------------------------------------------

@@ -228,6 +228,45 @@ class GCSArtifactStore(ArtifactStore):
         return blob.create_resumable_upload_session(size=size, content_type=content_type, origin=origin,
                                                     if_generation_match=0)
 
+    def upload_session_progress(self, url: str) -> int | None:
+        """How many bytes the resumable session at ``url`` holds (GCS's status query: an empty
+        PUT with ``Content-Range: bytes */*``, which finalises nothing), the object's size once
+        the session is finalised, or None when the session is gone (cancelled or expired).
+        Raises :class:`StorageError` when GCS cannot say now."""
+        try:
+            answer = self._session_http().put(url, data=b"", headers={"Content-Range": "bytes */*"}, timeout=30)
+        except Exception as exc:
+            raise StorageError(f"could not ask an upload session where it stands: {exc}") from exc
+        if answer.status_code == 308:
+            held = answer.headers.get("Range", "")
+            return int(held.rpartition("-")[2]) + 1 if held.startswith("bytes=0-") else 0
+        if answer.status_code in (200, 201):
+            try:
+                return int(answer.json().get("size") or 0)
+            except ValueError:
+                return 0
+        if answer.status_code in (404, 410, 499):
+            return None
+        raise StorageError(f"an upload session's status query answered {answer.status_code}")
+
+    def cancel_upload_session(self, url: str) -> int:
+        """Cancel the resumable session at ``url`` as GCS documents it (``DELETE`` on the session
+        URI; GCS answers 499) and return the status answered. After it the session takes no
+        more bytes and never becomes an object. Raises :class:`StorageError` when the request
+        could not be sent or GCS failed (5xx or 429, so it can be sent again later)."""
+        try:
+            answer = self._session_http().delete(url, timeout=30)
+        except Exception as exc:
+            raise StorageError(f"could not cancel an upload session: {exc}") from exc
+        if answer.status_code == 429 or (answer.status_code >= 500 and answer.status_code != 501):
+            raise StorageError(f"cancelling an upload session answered {answer.status_code}")
+        return answer.status_code
+
+    def _session_http(self) -> t.Any:
+        """The client's authorised HTTP session, as ``BlobWriter.terminate`` cancels its own
+        sessions (a session URI needs no credentials, but a proxy or emulator may want them)."""
+        return self.bucket.client._http
+
     def stat(self, key: str) -> tuple[int, str | None, str | None] | None:
         """(size, crc32c, md5) as GCS holds them (base64), or None when there is no object."""
         blob = self.bucket.get_blob(self._name(key))
