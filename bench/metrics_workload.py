@@ -1,6 +1,12 @@
 """The version page's Performance tab and the JSON metric history, for versions with 10 to 1,000,000
-logged values (inserted in bulk by the database itself), on SQLite in this process: the median
-time of the page, and of one page of the history through the JSON API."""
+logged values (inserted in bulk by the database itself, then aggregated from the rows as the
+migration does), on SQLite and PostgreSQL in this process: the median time of the page, of one
+page of the history through the JSON API, and of logging 1,000 more values through the JSON API
+(which keeps the aggregates up to date in the same transaction).
+
+PostgreSQL: ``BENCH_POSTGRES_URL`` (default ``MODEL_REGISTRY_TEST_POSTGRES_URL``, else
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``); a database of its own is made and dropped.
+"""
 from __future__ import annotations
 
 import statistics
@@ -9,6 +15,8 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
+
+from .operations_workload import _postgres_url, scratch_postgres
 
 P = "/api/v1/projects/proj"
 
@@ -22,37 +30,67 @@ def _median_ms(call, times: int = 5) -> float:
     return statistics.median(values) * 1000
 
 
-def run(*, quick: bool = False) -> None:
+def _bulk(db, run_id: str, size: int) -> None:
+    from flask_modelregistry.services import metric_aggregates
+
+    if db.engine.dialect.name == "postgresql":
+        source = "SELECT s AS n FROM generate_series(0, :last) AS s"
+    else:
+        source = "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < :last) SELECT n FROM seq"
+    db.session.execute(sa.text(
+        "INSERT INTO mr_run_metrics (run_id, key, value, is_nan, step, timestamp) "
+        f"SELECT :run, 'loss', 1.0 / (n + 1), false, n, 1700000000000 + n FROM ({source}) AS g"),
+        {"run": run_id, "last": size - 1})
+    metric_aggregates.recompute([run_id])
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("ANALYZE mr_run_metrics"))
+        db.session.commit()
+
+
+def _measure(label: str, url: str, folder: Path, sizes: list[int]) -> None:
     from example_app import create_app
     from example_app.database import upgrade_all
     from example_app.models import db
     from tests.support import add_people, login
 
+    engine = sa.create_engine(url)
+    upgrade_all(engine)
+    engine.dispose()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                      "MODEL_REGISTRY_STORAGE_URI": str(folder / "artifacts")})
+    rita = add_people(app)["rita"]
+    client = app.test_client()
+    model = client.post(f"{P}/models", json={"name": "bench-metrics"}, headers=rita.headers).json
+    login(client, "rita")
+    print(f"metrics ({label}): values logged | version page (Performance tab) | JSON history page of 100 "
+          f"| log 1,000 more (JSON API)")
+    for number, size in enumerate(sizes, start=1):
+        mv = client.post(f"{P}/models/{model['id']}/versions", json={"version": f"{number}.0.0"},
+                         headers=rita.headers).json
+        with app.app_context():
+            _bulk(db, mv["run_id"], size)
+        page_url = f"/projects/proj/models/{model['id']}/versions/{mv['id']}?tab=performance"
+        api_url = f"{P}/models/{model['id']}/versions/{mv['id']}/metrics?per_page=100&page=2"
+        page_ms = _median_ms(lambda: client.get(page_url))
+        api_ms = _median_ms(lambda: client.get(api_url, headers=rita.headers))
+        log_url = f"{P}/models/{model['id']}/versions/{mv['id']}/metrics"
+        batches = iter(range(10))
+        log_ms = _median_ms(lambda: client.post(log_url, headers=rita.headers, json=[
+            {"key": "loss", "value": 0.5, "step": size + 1000 * next(batches) + i} for i in range(1000)]))
+        print(f"metrics ({label}): {size:>9,} | {page_ms:8.1f} ms | {api_ms:8.1f} ms | {log_ms:8.1f} ms")
+    with app.app_context():
+        for each in db.engines.values():
+            each.dispose()
+
+
+def run(*, quick: bool = False) -> None:
     sizes = [10, 100_000] if quick else [10, 100_000, 1_000_000]
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        engine = sa.create_engine(url)
-        upgrade_all(engine)
-        engine.dispose()
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                          "MODEL_REGISTRY_STORAGE_URI": str(Path(folder) / "artifacts")})
-        rita = add_people(app)["rita"]
-        client = app.test_client()
-        model = client.post(f"{P}/models", json={"name": "bench-metrics"}, headers=rita.headers).json
-        login(client, "rita")
-        print("metrics: values logged | version page (Performance tab) | JSON history page of 100")
-        for number, size in enumerate(sizes, start=1):
-            mv = client.post(f"{P}/models/{model['id']}/versions", json={"version": f"{number}.0.0"},
-                             headers=rita.headers).json
-            with app.app_context():
-                db.session.execute(sa.text(
-                    "INSERT INTO mr_run_metrics (run_id, key, value, is_nan, step, timestamp) "
-                    "SELECT :run, 'loss', 1.0 / (n + 1), 0, n, 1700000000000 + n FROM "
-                    "(WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < :last) "
-                    "SELECT n FROM seq)"), {"run": mv["run_id"], "last": size - 1})
-                db.session.commit()
-            page_url = f"/projects/proj/models/{model['id']}/versions/{mv['id']}?tab=performance"
-            api_url = f"{P}/models/{model['id']}/versions/{mv['id']}/metrics?per_page=100&page=2"
-            page_ms = _median_ms(lambda: client.get(page_url))
-            api_ms = _median_ms(lambda: client.get(api_url, headers=rita.headers))
-            print(f"metrics: {size:>9,} | {page_ms:8.1f} ms | {api_ms:8.1f} ms")
+        _measure("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", Path(folder), sizes)
+        pg = _postgres_url()
+        if pg is None:
+            print("metrics (PostgreSQL): unreachable, not measured")
+            return
+        with scratch_postgres(pg) as url:
+            _measure("PostgreSQL", url, Path(folder), sizes)

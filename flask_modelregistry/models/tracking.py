@@ -47,6 +47,8 @@ class Run(Base):
     #: with the last version that uses it, where a client's run stays, as in MLflow
     made_for_version: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False,
                                                    server_default=sa.false())
+    #: distinct steps at which any metric was logged (the rows of ``RunMetricStep``), kept on write
+    metric_step_count: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     experiment: Mapped[Experiment] = relationship()
@@ -75,7 +77,43 @@ class RunMetric(Base):
     dataset_name: Mapped[str | None] = mapped_column(sa.String(500))
     dataset_digest: Mapped[str | None] = mapped_column(sa.String(255))
 
-    __table_args__ = (sa.Index(None, "run_id", "key", "step"),)
+    #: one seek finds the last value logged at a step (``step = s ORDER BY timestamp DESC, id DESC``)
+    __table_args__ = (sa.Index("ix_mr_run_metrics_run_id_key_step_time", "run_id", "key", "step", "timestamp", "id"),)
+
+
+class RunMetricAggregate(Base):
+    """What the version page shows of one metric of a run, kept in the transaction of every write
+    that adds values (see :mod:`..services.metric_aggregates`), so reading it costs one row however
+    often the metric was logged. ``min_value`` and ``max_value`` are over the non-NaN values (None
+    when every value is NaN); ``latest_*`` is the row MLflow calls the latest: highest step, then
+    timestamp, then id."""
+
+    __tablename__ = "mr_run_metric_aggregates"
+
+    run_id: Mapped[str] = mapped_column(sa.ForeignKey("mr_runs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(250), primary_key=True)
+    #: every value logged, NaN included; ``nan_count`` of them are NaN
+    value_count: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    nan_count: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    min_value: Mapped[float | None] = mapped_column(sa.Float)
+    max_value: Mapped[float | None] = mapped_column(sa.Float)
+    first_step: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    last_step: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    latest_id: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    latest_value: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    latest_is_nan: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    latest_step: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    latest_timestamp: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+
+
+class RunMetricStep(Base):
+    """The distinct steps at which a run logged any metric, so the most recent steps are one index
+    range and their number is ``Run.metric_step_count``."""
+
+    __tablename__ = "mr_run_metric_steps"
+
+    run_id: Mapped[str] = mapped_column(sa.ForeignKey("mr_runs.id", ondelete="CASCADE"), primary_key=True)
+    step: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
 
 
 class RunParam(Base):

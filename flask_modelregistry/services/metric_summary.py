@@ -3,9 +3,11 @@ version page draws (per metric: count, min, max, last value, and a series thinne
 first value of each of at most :data:`MAX_BUCKETS` step buckets and the last one; plus the last
 steps for the table).
 
-Every query here returns a number of rows bounded by the page size, the number of metrics shown
-(:data:`MAX_KEYS`) and :data:`MAX_BUCKETS`, never by how often a metric was logged, so a version
-with a million values renders like one with ten.
+Every query here reads a number of rows bounded by the page size, the number of metrics shown
+(:data:`MAX_KEYS`), :data:`MAX_TABLE_STEPS` and :data:`MAX_BUCKETS`, never by how often a metric
+was logged: the counts, min, max, first and last steps and latest values come from the aggregates
+kept on write (:mod:`.metric_aggregates`), so a version with a million values renders like one
+with ten.
 """
 from __future__ import annotations
 
@@ -16,11 +18,11 @@ import typing as t
 import sqlalchemy as sa
 
 from ..errors import Invalid
-from ..models import Run, RunMetric
+from ..models import Run, RunMetric, RunMetricAggregate, RunMetricStep
 from .access import authorize
-from .common import Page, check_key, count, session
+from .common import Page, check_key, session
 from .identity import Actor
-from .versions import MetricValue, latest_metrics
+from .versions import MetricValue
 
 #: points of each metric's chart at most: the first value of each step bucket (and the last value)
 MAX_BUCKETS = 399
@@ -69,9 +71,14 @@ def history_page(project: str, actor: Actor, run: Run, *, key: t.Any = None, pag
         raise Invalid("page and per_page must be 1 or more", fields={"page": "Must be 1 or more."})
     per_page = min(per_page, MAX_HISTORY_PER_PAGE)
     stmt = sa.select(RunMetric).where(RunMetric.run_id == run.id)
+    agg = RunMetricAggregate
+    counted = sa.select(sa.func.coalesce(sa.func.sum(agg.value_count), 0)).where(agg.run_id == run.id)
     if key is not None:
-        stmt = stmt.where(RunMetric.key == check_key(key, "key"))
-    total = count(stmt)
+        key = check_key(key, "key")
+        stmt = stmt.where(RunMetric.key == key)
+        counted = counted.where(agg.key == key)
+    # the number of values is kept on write: counting them would read every one
+    total = int(session().scalar(counted) or 0)
     rows = session().scalars(stmt.order_by(RunMetric.key, RunMetric.step, RunMetric.timestamp, RunMetric.id)
                              .offset((page - 1) * per_page).limit(per_page))
     items = [MetricValue(r.key, math.nan if r.is_nan else r.value, r.step, r.timestamp) for r in rows]
@@ -79,58 +86,66 @@ def history_page(project: str, actor: Actor, run: Run, *, key: t.Any = None, pag
 
 
 def summarise(project: str, actor: Actor, run: Run) -> RunMetricsSummary:
-    """The version page's view of a run's metrics: a few queries per metric shown, whose answers are
-    bounded; only the per-metric count, min and max scan the values."""
+    """The version page's view of a run's metrics. Nothing here reads every value: the per-metric
+    figures are one row each of the aggregates kept on write (:mod:`.metric_aggregates`), the
+    table's steps are one index range of the run's distinct steps, and every chart point and table
+    cell is found by a seek in the ``(run_id, key, step, timestamp, id)`` index."""
     authorize(project, actor, "read")
     s = session()
-    m = RunMetric
-    of_run = m.run_id == run.id
-    stats = (sa.select(m.key, sa.func.count().label("n"),
-                       sa.func.min(sa.case((m.is_nan.is_(False), m.value))).label("lo"),
-                       sa.func.max(sa.case((m.is_nan.is_(False), m.value))).label("hi"),
-                       sa.func.min(m.step).label("first"), sa.func.max(m.step).label("last"))
-             .where(of_run).group_by(m.key).order_by(m.key).limit(MAX_KEYS + 1))
-    stat_rows = s.execute(stats).all()
+    agg = RunMetricAggregate
+    stat_rows = s.scalars(sa.select(agg).where(agg.run_id == run.id).order_by(agg.key).limit(MAX_KEYS + 1)).all()
     total_keys = len(stat_rows)
-    if total_keys > MAX_KEYS:  # only then are the metrics counted
-        total_keys = s.scalar(sa.select(sa.func.count(sa.distinct(m.key))).where(of_run)) or 0
+    if total_keys > MAX_KEYS:  # only then are the metrics counted (one index range of the aggregates)
+        total_keys = s.scalar(sa.select(sa.func.count()).select_from(agg).where(agg.run_id == run.id)) or 0
         stat_rows = stat_rows[:MAX_KEYS]
     if not stat_rows:
         return RunMetricsSummary([], 0, {}, [], 0)
     keys = [r.key for r in stat_rows]
-    in_keys = sa.and_(of_run, m.key.in_(keys))
+    m = RunMetric
+    other = sa.orm.aliased(RunMetric)
 
-    # the last value of each metric, and the last value at each of the most recent steps
-    ranked = sa.select(m.key, m.step, m.value, m.is_nan, m.timestamp,
-                       sa.func.row_number().over(partition_by=(m.key, m.step),
-                                                 order_by=(m.timestamp.desc(), m.id.desc())).label("rank"))
-    steps = sa.select(m.step.label("step")).distinct().where(in_keys).order_by(m.step.desc()) \
-        .limit(MAX_TABLE_STEPS).subquery()
-    recent_q = ranked.where(in_keys, m.step.in_(sa.select(steps.c.step))).subquery()
-    recent_rows = s.execute(sa.select(recent_q).where(recent_q.c.rank == 1)).all()
-    total_steps = s.scalar(sa.select(sa.func.count(sa.distinct(m.step))).where(in_keys)) or 0
-    last = {v.key: v for v in latest_metrics([run.id]).get(run.id, [])}
+    def last_at(key: t.Any, step: t.Any) -> t.Any:
+        """The id of the last value of ``key`` logged at ``step``: one backward seek in the index."""
+        return (sa.select(other.id).where(other.run_id == run.id, other.key == key, other.step == step)
+                .order_by(other.timestamp.desc(), other.id.desc()).limit(1).scalar_subquery())
+
+    # the table: the run's most recent distinct steps, and the last value of each metric at each
+    total_steps = s.scalar(sa.select(Run.metric_step_count).where(Run.id == run.id)) or 0
+    steps = (sa.select(RunMetricStep.step).where(RunMetricStep.run_id == run.id)
+             .order_by(RunMetricStep.step.desc()).limit(MAX_TABLE_STEPS).subquery("recent_steps"))
+    key_list = _literals(keys, sa.String, "key", "shown_keys")
+    cells = (sa.select(last_at(key_list.c.key, steps.c.step).correlate(key_list, steps))
+             .select_from(key_list.join(steps, sa.true())))
+    recent_rows = s.execute(sa.select(m.key, m.step, m.value, m.is_nan).where(m.id.in_(cells))).all()
+    recent_steps = sorted(s.scalars(sa.select(steps.c.step)))
 
     # the series: the value at the start of each of at most MAX_BUCKETS step buckets, and at the last
-    # step; each found by one seek in the (run_id, key, step) index, so the chart reads the same
-    # few hundred rows whether the metric was logged ten times or a million
+    # step; each found by two seeks (the first step at or after the bucket's start, then the last
+    # value logged at it), so the chart reads the same few hundred rows whether the metric was
+    # logged ten times or a million, at distinct steps or all at one
     series: dict[str, list[MetricPoint]] = {}
-    other = sa.orm.aliased(RunMetric)
     for r in stat_rows:
-        span = r.last - r.first + 1
-        starts = sorted({r.first + span * i // MAX_BUCKETS for i in range(MAX_BUCKETS)} | {r.last})
-        # a UNION of literals: SQLite takes no column names on a VALUES list
-        bucket = sa.union_all(*[sa.select(sa.literal(x, sa.BigInteger).label("start")) for x in starts]) \
-            .subquery("bucket_starts")
-        first_at = (sa.select(other.id).where(other.run_id == run.id, other.key == r.key, other.step >= bucket.c.start)
-                    .order_by(other.step, other.timestamp.desc(), other.id.desc()).limit(1)
-                    .correlate(bucket).scalar_subquery())
+        span = r.last_step - r.first_step + 1
+        starts = sorted({r.first_step + span * i // MAX_BUCKETS for i in range(MAX_BUCKETS)} | {r.last_step})
+        bucket = _literals(starts, sa.BigInteger, "start", "bucket_starts")
+        step_at = (sa.select(sa.func.min(other.step))
+                   .where(other.run_id == run.id, other.key == r.key, other.step >= bucket.c.start)
+                   .correlate(bucket).scalar_subquery())
+        first_at = last_at(r.key, step_at).correlate(bucket)
         points = s.execute(sa.select(m.step, m.value, m.is_nan).where(m.id.in_(sa.select(first_at).select_from(bucket)))
                            .order_by(m.step))
         series[r.key] = [MetricPoint(int(p.step), float(p.value)) for p in points if not p.is_nan]
 
-    summaries = [MetricSummary(key=r.key, count=r.n, minimum=r.lo, maximum=r.hi, last=last[r.key],
-                               first_step=r.first, last_step=r.last, series=series.get(r.key, []))
+    summaries = [MetricSummary(key=r.key, count=r.value_count, minimum=r.min_value, maximum=r.max_value,
+                               last=MetricValue(r.key, math.nan if r.latest_is_nan else r.latest_value,
+                                                r.latest_step, r.latest_timestamp),
+                               first_step=r.first_step, last_step=r.last_step, series=series.get(r.key, []))
                  for r in stat_rows]
     recent = {(r.key, r.step): (math.nan if r.is_nan else r.value) for r in recent_rows}
-    return RunMetricsSummary(summaries, total_keys, recent, sorted({r.step for r in recent_rows}), total_steps)
+    return RunMetricsSummary(summaries, total_keys, recent, recent_steps, total_steps)
+
+
+def _literals(values: t.Sequence[t.Any], type_: t.Any, column: str, name: str) -> t.Any:
+    """A subquery of one column holding ``values``: a UNION of literals, because SQLite takes no
+    column names on a VALUES list."""
+    return sa.union_all(*[sa.select(sa.literal(v, type_).label(column)) for v in values]).subquery(name)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ..errors import Invalid, NotFound
 from ..models import Experiment, ModelVersion, Run, RunDataset, RunMetric, RunParam, RunTag, utcnow
-from . import audit, batches
+from . import audit, batches, metric_aggregates
 from .access import authorize
 from .common import (check_double, check_key, check_name, check_string_map, lock_row, session, storable_text,
                      unit_of_work, upsert)
@@ -106,16 +106,23 @@ def check_metric_models(project: str, actor: Actor, rows: t.Sequence[t.Mapping[s
 
 
 def add_metrics(run_id: str, rows: t.Sequence[dict[str, t.Any]]) -> None:
-    """Insert already-validated metrics into the current transaction."""
+    """Insert already-validated metrics into the current transaction, and add them to the run's
+    metric aggregates in the same transaction (:mod:`.metric_aggregates`)."""
+    if not rows:
+        return
     s = session()
+    added = []
     for m in rows:
         value = m["value"]
         is_nan = math.isnan(value)
         if math.isinf(value):
             value = 1.7976931348623157e308 if value > 0 else -1.7976931348623157e308
-        s.add(RunMetric(run_id=run_id, key=m["key"], value=0.0 if is_nan else value, is_nan=is_nan,
-                        step=m["step"], timestamp=m["timestamp"], model_id=m.get("model_id"),
-                        dataset_name=m.get("dataset_name"), dataset_digest=m.get("dataset_digest")))
+        added.append(RunMetric(run_id=run_id, key=m["key"], value=0.0 if is_nan else value, is_nan=is_nan,
+                               step=m["step"], timestamp=m["timestamp"], model_id=m.get("model_id"),
+                               dataset_name=m.get("dataset_name"), dataset_digest=m.get("dataset_digest")))
+    s.add_all(added)
+    s.flush()
+    metric_aggregates.record(run_id, added)
 
 
 def add_params(run_id: str, params: t.Mapping[str, str], *, replace: bool) -> None:

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from ..config import config_value
 from ..errors import AlreadyExists, Invalid, NotFound
 from ..models import (Artifact, LoggedModel, ModelAlias, ModelVersion, RegisteredModel, Run, RunDataset,
-                      RunMetric, RunModelLink, RunParam, RunTag, VersionTag, utcnow)
+                      RunMetric, RunMetricAggregate, RunMetricStep, RunModelLink, RunParam, RunTag, VersionTag,
+                      utcnow)
 from ..versioning import ParsedVersion, next_major, parse_version
 from . import audit, batches, events
 from .access import authorize
@@ -83,25 +84,18 @@ def list_versions(project: str, actor: Actor, model: RegisteredModel, *, search:
 
 
 def latest_metrics(run_ids: t.Sequence[str]) -> dict[str, list[MetricValue]]:
-    """The latest value of each metric of each run (highest step, then timestamp): one query, which
-    finds each metric's latest row by one seek in the ``(run_id, key, step)`` index instead of
-    ranking every value logged."""
+    """The latest value of each metric of each run (highest step, then timestamp, then id), read
+    from the aggregates kept on write: one row per metric, however often it was logged."""
     if not run_ids:
         return {}
-    pairs = sa.select(RunMetric.run_id, RunMetric.key).where(RunMetric.run_id.in_(run_ids)).distinct().subquery()
-    other = sa.orm.aliased(RunMetric)
-    newest = (sa.select(other.id).where(other.run_id == pairs.c.run_id, other.key == pairs.c.key)
-              .order_by(other.step.desc(), other.timestamp.desc(), other.id.desc()).limit(1)
-              .correlate(pairs).scalar_subquery())
+    agg = RunMetricAggregate
     rows = session().execute(
-        sa.select(RunMetric.run_id, RunMetric.key, RunMetric.value, RunMetric.step, RunMetric.timestamp,
-                  RunMetric.is_nan)
-        .where(RunMetric.id.in_(sa.select(newest).select_from(pairs)))
-        .order_by(RunMetric.run_id, RunMetric.key)).all()
+        sa.select(agg.run_id, agg.key, agg.latest_value, agg.latest_step, agg.latest_timestamp, agg.latest_is_nan)
+        .where(agg.run_id.in_(list(run_ids))).order_by(agg.run_id, agg.key)).all()
     out: dict[str, list[MetricValue]] = {}
     for row in rows:
-        value = float("nan") if row.is_nan else row.value
-        out.setdefault(row.run_id, []).append(MetricValue(row.key, value, row.step, row.timestamp))
+        value = float("nan") if row.latest_is_nan else row.latest_value
+        out.setdefault(row.run_id, []).append(MetricValue(row.key, value, row.latest_step, row.latest_timestamp))
     return out
 
 
@@ -438,7 +432,8 @@ def purge_versions(version_ids: t.Sequence[int]) -> list[str]:
     run_ids = list(s.scalars(sa.select(Run.id).where(Run.id.in_(sorted(set(used) - still_used)),
                                                      Run.made_for_version.is_(True))))
     keys = delete_rows_returning_keys(Artifact.run_id.in_(run_ids))
-    for table in (RunMetric, RunParam, RunTag, RunDataset, RunModelLink, LoggedModel):
+    for table in (RunMetric, RunMetricAggregate, RunMetricStep, RunParam, RunTag, RunDataset, RunModelLink,
+                  LoggedModel):
         s.execute(sa.delete(table).where(table.run_id.in_(run_ids)))
     s.execute(sa.delete(Run).where(Run.id.in_(run_ids)))
     return keys
