@@ -11,9 +11,7 @@ from ..services import webhooks as webhook_service
 from . import webhook_schemas as ws
 from .routing import route
 from .views import P
-
-if t.TYPE_CHECKING:
-    from ..models import Webhook, WebhookDelivery
+from ..services.webhooks import DeliveryView, WebhookView
 
 W = P + "/webhooks"
 H = W + "/<int:webhook_id>"
@@ -21,14 +19,18 @@ _hook_schema = ws.Webhook()
 _delivery_schema = ws.Delivery()
 
 
-def webhook_json(hook: Webhook) -> dict[str, t.Any]:
+def webhook_json(hook: t.Any) -> dict[str, t.Any]:
+    """The webhook (a handle from the services) as the JSON API shows it."""
+    view: WebhookView = webhook_service.webhook_view(hook)
     return _hook_schema.dump({
-        "id": hook.id, "name": hook.name, "url": hook.url, "events": list(hook.events or []),
-        "description": hook.description, "status": hook.status, "has_secret": bool(hook.secret_encrypted),
-        "created_at": hook.created_at, "updated_at": hook.updated_at})
+        "id": view.id, "name": view.name, "url": view.url, "events": list(view.events),
+        "description": view.description, "status": view.status, "has_secret": view.has_secret,
+        "created_at": view.created_at, "updated_at": view.updated_at})
 
 
-def delivery_json(d: WebhookDelivery) -> dict[str, t.Any]:
+def delivery_json(delivery: t.Any) -> dict[str, t.Any]:
+    """The delivery (a handle from the services) as the JSON API shows it."""
+    d: DeliveryView = webhook_service.delivery_view(delivery)
     return _delivery_schema.dump({
         "id": d.id, "delivery_id": d.delivery_id, "event": d.event, "state": d.state, "attempts": d.attempts,
         "next_attempt_at": d.next_attempt_at if d.state == "pending" else None, "created_at": d.created_at,
@@ -38,7 +40,7 @@ def delivery_json(d: WebhookDelivery) -> dict[str, t.Any]:
                          "response_head": a.response_head, "error": a.error} for a in d.attempt_log]})
 
 
-def _hook(project: str, webhook_id: int) -> Webhook:
+def _hook(project: str, webhook_id: int):
     return webhook_service.get_webhook(project, request_actor(), webhook_id)
 
 

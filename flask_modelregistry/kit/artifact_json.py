@@ -4,9 +4,7 @@ from __future__ import annotations
 import typing as t
 
 from marshmallow import EXCLUDE, Schema, fields
-
-if t.TYPE_CHECKING:
-    from ..models import Artifact
+from ..services.artifacts import ArtifactView
 
 
 class ArtifactSchema(Schema):
@@ -25,6 +23,6 @@ class ArtifactSchema(Schema):
 _artifact_schema = ArtifactSchema()
 
 
-def artifact_json(a: Artifact) -> dict[str, t.Any]:
+def artifact_json(a: ArtifactView) -> dict[str, t.Any]:
     return _artifact_schema.dump({"path": a.path, "size": a.size, "sha256": a.sha256, "content_type": a.content_type,
                                   "created_at": a.created_at, "created_by": a.created_by_name})

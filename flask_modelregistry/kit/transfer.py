@@ -17,12 +17,10 @@ from ..services import artifacts as artifact_service
 from ..services import multipart
 from ..services.identity import Actor
 from ..state import current_state
-
-if t.TYPE_CHECKING:
-    from ..models import Artifact
+from ..services.artifacts import ArtifactView
 
 
-def upload_from_request(project: str, actor: Actor, run_id: str, path: str, *, overwrite: bool = False) -> Artifact:
+def upload_from_request(project: str, actor: Actor, run_id: str, path: str, *, overwrite: bool = False) -> ArtifactView:
     limit = int(config_value("MAX_FILE_SIZE"))
     length = request.content_length
     if length is not None and length > limit:  # say so before Werkzeug's generic 413 does
@@ -68,7 +66,7 @@ def part_from_request(project: str, upload_id: t.Any, number: int) -> str:
     return multipart.upload_part(project, upload_id, number, request_body(), request.content_length)
 
 
-def download_response(artifact: Artifact, *, inline: bool = False, allow_redirect: bool = True) -> Response:
+def download_response(artifact: ArtifactView, *, inline: bool = False, allow_redirect: bool = True) -> Response:
     """The file as a streamed response honouring Range, If-None-Match and HEAD."""
     if allow_redirect and config_value("SIGNED_URL_DOWNLOADS"):
         url = current_state().store.signed_url(

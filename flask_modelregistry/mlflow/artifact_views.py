@@ -18,9 +18,9 @@ from flask import Response, request, url_for
 from ..errors import BadRequest, NotFound
 from ..kit import transfer
 from ..config import config_value
-from ..services import artifact_tree, experiments, multipart, registered_models, registration, tracking
+from ..services import artifact_tree, mlflow_views, multipart, registered_models, registration, tracking
 from ..services import artifacts as artifact_service
-from ..services.artifact_locations import join, run_artifact_uri
+from ..services.artifact_locations import join
 from .errors import MlflowError
 from .protocol import Params, actor, compact, missing, ok, project
 from .routing import API, API3, ARTIFACTS, route
@@ -84,10 +84,9 @@ def list_run_artifacts():
     if not run_id:
         raise missing("run_id")
     folder = artifact_tree.checked_path(p.string("path") or "")
-    run = tracking.get_run(project(), actor(), run_id)
-    entries = artifact_tree.list_folder(project(), actor(), run.id, folder)
-    root = run_artifact_uri(experiments.external_id(run.experiment), run.id)
-    return ok(compact({"root_uri": root, "files": _files(entries, folder)}))
+    info = mlflow_views.run_info(tracking.get_run(project(), actor(), run_id))
+    entries = artifact_tree.list_folder(project(), actor(), info.run_id, folder)
+    return ok(compact({"root_uri": info.artifact_uri, "files": _files(entries, folder)}))
 
 
 @route("/get-artifact", "GET")
@@ -98,10 +97,10 @@ def get_run_artifact():
     if not run_id:
         raise missing("run_id")
     path = artifact_tree.checked_path(p.string("path") or "")
-    run = tracking.get_run(project(), actor(), run_id)
+    info = mlflow_views.run_info(tracking.get_run(project(), actor(), run_id))
     if not path:
         raise NotFound("No such artifact: ''")
-    return _download(artifact_service.get_artifact(project(), actor(), run.id, path))
+    return _download(artifact_service.get_artifact(project(), actor(), info.run_id, path))
 
 
 @route("/model-versions/get-artifact", "GET")

@@ -2,8 +2,7 @@
 uploads a model's files (``POST /logged-models``, ``PATCH`` to finalize, tags, search)."""
 from __future__ import annotations
 
-from ..models import LoggedModel
-from ..services import experiments, logged_models
+from ..services import experiments, logged_models, mlflow_views
 from . import entities
 from .protocol import Params, actor, compact, ok, project
 from .routing import API, route
@@ -11,7 +10,7 @@ from .routing import API, route
 LM = API + "/logged-models"
 
 
-def _model(model_id: str) -> LoggedModel:
+def _model(model_id: str):
     return logged_models.get_logged_model(project(), actor(), model_id)
 
 
@@ -22,19 +21,19 @@ def create_logged_model():
     model = logged_models.create_logged_model(
         project(), actor(), exp, name=p.string("name"), source_run_id=p.string("source_run_id"),
         tags=p.key_values("tags"), params=p.key_values("params"), model_type=p.string("model_type"))
-    return ok({"model": entities.logged_model(model)})
+    return ok({"model": entities.logged_model(mlflow_views.logged_model(model))})
 
 
 @route(LM + "/<model_id>", "GET")
 def get_logged_model(model_id: str):
-    return ok({"model": entities.logged_model(_model(model_id))})
+    return ok({"model": entities.logged_model(mlflow_views.logged_model(_model(model_id)))})
 
 
 @route(LM + "/<model_id>", "PATCH")
 def finalize_logged_model(model_id: str):
     p = Params.from_request()
     model = logged_models.finalize(project(), actor(), _model(model_id), p.raw("status"))
-    return ok({"model": entities.logged_model(model)})
+    return ok({"model": entities.logged_model(mlflow_views.logged_model(model))})
 
 
 @route(LM + "/<model_id>", "DELETE")
@@ -72,4 +71,5 @@ def search_logged_models():
     items, token = logged_models.search_logged_models(
         project(), actor(), exps, filter=p.string("filter"), max_results=p.integer("max_results"),
         page_token=p.string("page_token"), datasets=p.objects("datasets"))
-    return ok(compact({"models": entities.logged_model_list(items), "next_page_token": token}))
+    views = mlflow_views.logged_model_list(items)
+    return ok(compact({"models": entities.logged_model_list(views), "next_page_token": token}))

@@ -6,6 +6,7 @@ left out, with int64 timestamps as numbers and non-finite floats as MLflow write
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import typing as t
@@ -137,6 +138,13 @@ class Params:
                 raise BadRequest(f"Invalid value for parameter '{name}' supplied: every item needs a key")
             out[key] = item.get("value", "")
         return out
+
+
+def to_millis(value: dt.datetime | None) -> int | None:
+    """A time as MLflow's int64 milliseconds since the epoch."""
+    if value is None:
+        return None
+    return int(value.timestamp() * 1000)
 
 
 def number(value: float) -> float | str:

@@ -6,8 +6,7 @@ and may also be its semantic version (``get_model_version("fraud", "1.2.0")``).
 """
 from __future__ import annotations
 
-from ..models import ModelVersion, RegisteredModel
-from ..services import aliases, registered_models, registration, registry_search, versions
+from ..services import aliases, mlflow_views, registered_models, registration, registry_search, versions
 from . import entities
 from .protocol import Params, actor, compact, missing, ok, project
 from .routing import API, route
@@ -16,16 +15,30 @@ RM = API + "/registered-models"
 MV = API + "/model-versions"
 
 
-def _model(p: Params, field: str = "name") -> RegisteredModel:
+def _model(p: Params, field: str = "name"):
+    """The named model, a handle the door passes back to the services."""
     return registered_models.get_model_by_name(project(), actor(), p.string(field, required=True))
 
 
-def _version(p: Params) -> ModelVersion:
+def _model_version(p: Params):
+    """The model and its version named by ``name`` and ``version``."""
     model = _model(p)
     ref = p.raw("version")
     if ref in (None, ""):
         raise missing("version")
-    return registration.find_version_ref(project(), actor(), model, ref)
+    return model, registration.find_version_ref(project(), actor(), model, ref)
+
+
+def _version(p: Params):
+    return _model_version(p)[1]
+
+
+def _model_json(model) -> dict:
+    return entities.registered_model(mlflow_views.registered_model(model))
+
+
+def _version_json(version) -> dict:
+    return entities.model_version(mlflow_views.model_version(version))
 
 
 # -- registered models ------------------------------------------------------------------------------
@@ -35,12 +48,12 @@ def create_registered_model():
     p = Params.from_request()
     model = registered_models.create_model(project(), actor(), name=p.string("name", required=True),
                                            description=p.string("description") or "", tags=p.key_values("tags"))
-    return ok({"registered_model": entities.registered_model(model)})
+    return ok({"registered_model": _model_json(model)})
 
 
 @route(RM + "/get", "GET")
 def get_registered_model():
-    return ok({"registered_model": entities.registered_model(_model(Params.from_request()))})
+    return ok({"registered_model": _model_json(_model(Params.from_request()))})
 
 
 @route(RM + "/search", "GET")
@@ -49,7 +62,8 @@ def search_registered_models():
     items, token = registry_search.search_models(
         project(), actor(), filter=p.string("filter"), order_by=p.strings("order_by"),
         max_results=p.integer("max_results"), page_token=p.string("page_token"))
-    return ok(compact({"registered_models": entities.registered_models(items), "next_page_token": token}))
+    views = mlflow_views.registered_models(items)
+    return ok(compact({"registered_models": entities.registered_models(views), "next_page_token": token}))
 
 
 @route(RM + "/update", "PATCH")
@@ -58,7 +72,7 @@ def update_registered_model():
     model = _model(p)
     description = p.string("description") if p.has("description") else None
     model = registered_models.update_model(project(), actor(), model, description=description)
-    return ok({"registered_model": entities.registered_model(model)})
+    return ok({"registered_model": _model_json(model)})
 
 
 @route(RM + "/rename", "POST")
@@ -66,7 +80,7 @@ def rename_registered_model():
     p = Params.from_request()
     model = _model(p)
     model = registered_models.update_model(project(), actor(), model, name=p.string("new_name", required=True))
-    return ok({"registered_model": entities.registered_model(model)})
+    return ok({"registered_model": _model_json(model)})
 
 
 @route(RM + "/set-tag", "POST")
@@ -95,8 +109,8 @@ def delete_registered_model():
 def set_registered_model_alias():
     p = Params.from_request()
     alias = p.string("alias", required=True)
-    version = _version(p)
-    aliases.set_alias(project(), actor(), version.model, alias, version)
+    model, version = _model_version(p)
+    aliases.set_alias(project(), actor(), model, alias, version)
     return ok()
 
 
@@ -105,7 +119,7 @@ def get_model_version_by_alias():
     p = Params.from_request()
     model = _model(p)
     version = aliases.version_by_alias(project(), actor(), model, p.string("alias", required=True))
-    return ok({"model_version": entities.model_version(version)})
+    return ok({"model_version": _version_json(version)})
 
 
 @route(RM + "/alias", "DELETE")
@@ -120,7 +134,7 @@ def delete_registered_model_alias():
 def get_latest_versions():
     p = Params.from_request()
     found = registration.latest_versions(project(), actor(), _model(p), p.strings("stages"))
-    return ok(compact({"model_versions": entities.model_versions(found)}))
+    return ok(compact({"model_versions": entities.model_versions(mlflow_views.model_versions(found))}))
 
 
 # -- model versions ---------------------------------------------------------------------------------
@@ -132,12 +146,12 @@ def create_model_version():
     version = registration.register_version(
         project(), actor(), model, source=p.string("source") or "", run_id=p.string("run_id"),
         tags=p.key_values("tags"), description=p.string("description") or "", logged_model_id=p.string("model_id"))
-    return ok({"model_version": entities.model_version(version)})
+    return ok({"model_version": _version_json(version)})
 
 
 @route(MV + "/get", "GET")
 def get_model_version():
-    return ok({"model_version": entities.model_version(_version(Params.from_request()))})
+    return ok({"model_version": _version_json(_version(Params.from_request()))})
 
 
 @route(MV + "/update", "PATCH")
@@ -146,7 +160,7 @@ def update_model_version():
     version = _version(p)
     description = p.string("description") if p.has("description") else None
     version = versions.update_version(project(), actor(), version, description=description)
-    return ok({"model_version": entities.model_version(version)})
+    return ok({"model_version": _version_json(version)})
 
 
 @route(MV + "/set-tag", "POST")
@@ -171,7 +185,8 @@ def search_model_versions():
     items, token = registry_search.search_versions(
         project(), actor(), filter=p.string("filter"), order_by=p.strings("order_by"),
         max_results=p.integer("max_results"), page_token=p.string("page_token"))
-    return ok(compact({"model_versions": entities.model_versions(items), "next_page_token": token}))
+    views = mlflow_views.model_versions(items)
+    return ok(compact({"model_versions": entities.model_versions(views), "next_page_token": token}))
 
 
 @route(MV + "/get-download-uri", "GET")
@@ -187,7 +202,7 @@ def transition_model_version_stage():
     stage = registration.check_stage(p.string("stage", required=True))
     version = versions.update_version(project(), actor(), version, stage=stage,
                                       archive_existing=p.boolean("archive_existing_versions"))
-    return ok({"model_version": entities.model_version(version)})
+    return ok({"model_version": _version_json(version)})
 
 
 @route(MV + "/delete", "DELETE")

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 from ..errors import BadRequest
-from ..models import Run
-from ..services import experiments, logged_models, runs, tracking
+from ..services import experiments, logged_models, mlflow_views, runs, tracking
 from ..services.search import check_max_results, decode_page_token, encode_page_token
 from . import entities
 from .protocol import Params, actor, compact, invalid, missing, number, ok, project
@@ -21,7 +20,7 @@ MODEL_FIELDS = ("model_id", "dataset_name", "dataset_digest")
 _INT64_TEXT = re.compile(r"-?[0-9]{1,19}")
 
 
-def _run(p: Params) -> Run:
+def _run(p: Params):
     run_id = p.string("run_id") or p.string("run_uuid")
     if not run_id:
         raise missing("run_id")
@@ -41,14 +40,14 @@ def create_experiment():
 def get_experiment():
     p = Params.from_request()
     exp = experiments.get_experiment(project(), actor(), p.string("experiment_id", required=True))
-    return ok({"experiment": entities.experiment(exp)})
+    return ok({"experiment": entities.experiment(mlflow_views.experiment(exp))})
 
 
 @route(EXP + "/get-by-name", "GET")
 def get_experiment_by_name():
     p = Params.from_request()
     exp = experiments.get_experiment_by_name(project(), actor(), p.string("experiment_name", required=True))
-    return ok({"experiment": entities.experiment(exp)})
+    return ok({"experiment": entities.experiment(mlflow_views.experiment(exp))})
 
 
 @route(EXP + "/search", "POST", "GET")
@@ -62,7 +61,8 @@ def search_experiments():
     found = experiments.list_experiments(project(), actor())
     page = found[offset:offset + limit]
     token = encode_page_token(offset + limit) if len(found) > offset + limit else None
-    return ok(compact({"experiments": [entities.experiment(e) for e in page], "next_page_token": token}))
+    shown = [entities.experiment(e) for e in mlflow_views.experiments(page)]
+    return ok(compact({"experiments": shown, "next_page_token": token}))
 
 
 @route(EXP + "/set-experiment-tag", "POST")
@@ -81,12 +81,12 @@ def create_run():
     exp = experiments.get_experiment(project(), actor(), p.string("experiment_id") or experiments.DEFAULT_EXPERIMENT_ID)
     run = runs.create_run(project(), actor(), exp, name=p.string("run_name"), start_time=p.integer("start_time"),
                           tags=p.key_values("tags"))
-    return ok({"run": entities.run(run)})
+    return ok({"run": entities.run(mlflow_views.run(run))})
 
 
 @route(RUNS + "/get", "GET")
 def get_run():
-    return ok({"run": entities.run(_run(Params.from_request()))})
+    return ok({"run": entities.run(mlflow_views.run(_run(Params.from_request())))})
 
 
 @route(RUNS + "/update", "POST")
@@ -94,7 +94,7 @@ def update_run():
     p = Params.from_request()
     run = runs.update_run(project(), actor(), _run(p), status=p.raw("status"), end_time=p.integer("end_time"),
                           name=p.string("run_name"))
-    return ok({"run_info": entities.run_info(run)})
+    return ok({"run_info": entities.run_info(mlflow_views.run_info(run))})
 
 
 @route(RUNS + "/log-metric", "POST")

@@ -13,11 +13,10 @@ import json
 import typing as t
 
 from ..errors import BadRequest, NotFound
-from ..models import Webhook
-from ..models.base import to_millis
 from ..services import events as event_catalog
 from ..services import webhooks as webhook_service
-from .protocol import Params, actor, compact, ok, project
+from ..services.webhooks import WebhookView
+from .protocol import Params, actor, compact, ok, project, to_millis
 from .routing import API, route
 
 HOOKS = API + "/webhooks"
@@ -53,8 +52,8 @@ def _status(p: Params) -> str | None:
     return str(value)
 
 
-def webhook_entity(hook: Webhook) -> dict[str, t.Any]:
-    shown = [e for e in hook.events or [] if e in event_catalog.MLFLOW_EVENTS]
+def webhook_entity(hook: WebhookView) -> dict[str, t.Any]:
+    shown = [e for e in hook.events if e in event_catalog.MLFLOW_EVENTS]
     return compact({
         "webhook_id": str(hook.id), "name": hook.name, "description": hook.description, "url": hook.url,
         "events": [{"entity": e.split(".")[0].upper(), "action": e.split(".")[1].upper()} for e in shown],
@@ -62,7 +61,8 @@ def webhook_entity(hook: Webhook) -> dict[str, t.Any]:
         "last_updated_timestamp": to_millis(hook.updated_at)})
 
 
-def _hook(webhook_id: str) -> Webhook:
+def _hook(webhook_id: str):
+    """The webhook, a handle the door passes back to the services."""
     try:
         return webhook_service.get_webhook(project(), actor(), webhook_id)
     except NotFound:
@@ -80,7 +80,7 @@ def create_webhook():
     hook = webhook_service.create_webhook(project(), actor(), name=name, url=url, events=events,
                                           secret=p.string("secret"), description=p.string("description") or "",
                                           status=_status(p) or "ACTIVE")
-    return ok({"webhook": webhook_entity(hook)})
+    return ok({"webhook": webhook_entity(webhook_service.webhook_view(hook))})
 
 
 def _page_offset(token: str | None) -> int:
@@ -106,12 +106,13 @@ def list_webhooks():
     token = None
     if offset + len(hooks) < total:
         token = base64.b64encode(json.dumps({"offset": offset + max_results}).encode()).decode()
-    return ok(compact({"webhooks": [webhook_entity(h) for h in hooks], "next_page_token": token}))
+    shown = [webhook_entity(webhook_service.webhook_view(h)) for h in hooks]
+    return ok(compact({"webhooks": shown, "next_page_token": token}))
 
 
 @route(HOOKS + "/<webhook_id>", "GET")
 def get_webhook(webhook_id: str):
-    return ok({"webhook": webhook_entity(_hook(webhook_id))})
+    return ok({"webhook": webhook_entity(webhook_service.webhook_view(_hook(webhook_id)))})
 
 
 @route(HOOKS + "/<webhook_id>", "PATCH")
@@ -120,14 +121,15 @@ def update_webhook(webhook_id: str):
     hook = _hook(webhook_id)
     events = _events(p)
     if events is not None:
-        events += [e for e in hook.events or [] if e not in event_catalog.MLFLOW_EVENTS and e not in events]
+        kept = webhook_service.webhook_view(hook).events
+        events += [e for e in kept if e not in event_catalog.MLFLOW_EVENTS and e not in events]
     changes: dict[str, t.Any] = {}
     if p.has("secret") and p.raw("secret") is not None:
         changes["secret"] = p.string("secret") or ""
     hook = webhook_service.update_webhook(
         project(), actor(), hook, name=p.string("name") or None, url=p.string("url") or None, events=events,
         description=p.string("description") if p.has("description") else None, status=_status(p), **changes)
-    return ok({"webhook": webhook_entity(hook)})
+    return ok({"webhook": webhook_entity(webhook_service.webhook_view(hook))})
 
 
 @route(HOOKS + "/<webhook_id>", "DELETE")

@@ -55,7 +55,3 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
-def to_millis(value: dt.datetime | None) -> int | None:
-    if value is None:
-        return None
-    return int(value.timestamp() * 1000)

@@ -8,6 +8,7 @@ Deletes record the keys they free in their own transaction and delete the object
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import mimetypes
 import re
@@ -32,6 +33,27 @@ _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^
 
 
 @dataclasses.dataclass(frozen=True)
+class ArtifactView:
+    """A stored file of a run, as the doors show and serve it."""
+
+    id: int
+    run_id: str
+    path: str
+    size: int
+    sha256: str
+    content_type: str
+    storage_key: str
+    created_at: dt.datetime
+    created_by_name: str | None
+
+
+def artifact_view(a: Artifact) -> ArtifactView:
+    return ArtifactView(id=a.id, run_id=a.run_id, path=a.path, size=a.size, sha256=a.sha256,
+                        content_type=a.content_type, storage_key=a.storage_key, created_at=a.created_at,
+                        created_by_name=a.created_by_name)
+
+
+@dataclasses.dataclass(frozen=True)
 class ByteRange:
     start: int
     length: int
@@ -45,28 +67,28 @@ def guess_content_type(path: str, declared: str | None = None) -> str:
     return guessed or "application/octet-stream"
 
 
-def list_artifacts(project: str, actor: Actor, run_id: str, *, prefix: str = "") -> list[Artifact]:
+def list_artifacts(project: str, actor: Actor, run_id: str, *, prefix: str = "") -> list[ArtifactView]:
     authorize(project, actor, "read")
     stmt = sa.select(Artifact).where(Artifact.run_id == run_id)
     if prefix:
         prefix = validate_artifact_path(prefix, allow_empty=True)
         if prefix:
             stmt = stmt.where(Artifact.path.startswith(prefix + "/", autoescape=True))
-    return list(session().scalars(stmt.order_by(Artifact.path)))
+    return [artifact_view(a) for a in session().scalars(stmt.order_by(Artifact.path))]
 
 
-def get_artifact(project: str, actor: Actor, run_id: str, path: str) -> Artifact:
+def get_artifact(project: str, actor: Actor, run_id: str, path: str) -> ArtifactView:
     authorize(project, actor, "read")
     path = validate_artifact_path(path)
     artifact = session().scalar(sa.select(Artifact).where(Artifact.run_id == run_id, Artifact.path == path))
     if artifact is None:
         raise NotFound(f"No such artifact: '{path}'")
-    return artifact
+    return artifact_view(artifact)
 
 
 def upload_artifact(project: str, actor: Actor, run_id: str, path: t.Any, stream: t.BinaryIO, *,
                     content_length: int | None = None, content_type: str | None = None,
-                    overwrite: bool = False) -> Artifact:
+                    overwrite: bool = False) -> ArtifactView:
     """Stream a file into the store and record it. Same path again: AlreadyExists, unless
     ``overwrite`` (the MLflow artifact API replaces files, as MLflow's server does)."""
     authorize(project, actor, "write")
@@ -100,7 +122,7 @@ def upload_artifact(project: str, actor: Actor, run_id: str, path: t.Any, stream
 
 
 def record_stored_upload(project: str, actor: Actor, run_id: str, path: str, key: str, stored: t.Any,
-                         content_type: str, *, overwrite: bool) -> Artifact:
+                         content_type: str, *, overwrite: bool) -> ArtifactView:
     """Record an object already stored under its reserved ``key`` (a multipart upload, a direct
     upload to the bucket), as :func:`upload_artifact` records what it streamed."""
     artifact, replaced = _record_upload(project, actor, run_id, path, key, stored, content_type, overwrite=overwrite)
@@ -110,7 +132,7 @@ def record_stored_upload(project: str, actor: Actor, run_id: str, path: str, key
 
 @unit_of_work
 def _record_upload(project: str, actor: Actor, run_id: str, path: str, key: str, stored: t.Any, ctype: str, *,
-                   overwrite: bool) -> tuple[Artifact, list[str]]:
+                   overwrite: bool) -> tuple[ArtifactView, list[str]]:
     """Insert the row naming a stored upload or, with ``overwrite``, point the path's row at it
     and return the storage key it named, to delete. The path's row is locked, so concurrent
     overwrites of one path queue up: every one succeeds, the last to commit is the file, and no
@@ -144,7 +166,7 @@ def _record_upload(project: str, actor: Actor, run_id: str, path: str, key: str,
                  {"run_id": run_id, "size": stored.size, "sha256": stored.sha256})
     for name, number in events.versions_of_run(run_id):
         events.file_created(project, name, number, path, stored.size, stored.sha256)
-    return artifact, [current.storage_key] if current is not None else []
+    return artifact_view(artifact), [current.storage_key] if current is not None else []
 
 
 def parse_range(header: str | None, size: int) -> ByteRange | None:
@@ -169,7 +191,7 @@ class RangeNotSatisfiable(Exception):
         self.size = size
 
 
-def open_artifact(artifact: Artifact, byte_range: ByteRange | None = None) -> t.Iterator[bytes]:
+def open_artifact(artifact: ArtifactView, byte_range: ByteRange | None = None) -> t.Iterator[bytes]:
     store = current_state().store
     start, length = (byte_range.start, byte_range.length) if byte_range else (0, artifact.size)
     try:

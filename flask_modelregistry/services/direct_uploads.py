@@ -32,7 +32,7 @@ from ..state import current_state
 from ..storage import StoredObject
 from . import ledger
 from .access import authorize
-from .artifacts import guess_content_type, record_stored_upload
+from .artifacts import ArtifactView, artifact_view, guess_content_type, record_stored_upload
 from .common import end_read_transaction, session
 from .identity import Actor
 
@@ -119,7 +119,7 @@ def read_upload(token: t.Any, project: str) -> DirectUpload:
     return upload
 
 
-def finish_upload(project: str, actor: Actor, token: t.Any, *, sha256: t.Any, crc32c: t.Any) -> Artifact:
+def finish_upload(project: str, actor: Actor, token: t.Any, *, sha256: t.Any, crc32c: t.Any) -> ArtifactView:
     """Record the object the client sent, once GCS holds it with the declared size and CRC32C."""
     authorize(project, actor, "write")
     upload = read_upload(token, project)
@@ -129,7 +129,7 @@ def finish_upload(project: str, actor: Actor, token: t.Any, *, sha256: t.Any, cr
         raise Invalid("crc32c must be the file's CRC32C as a number", fields={"crc32c": "Must be a 32-bit number."})
     recorded = _recorded(upload)
     if recorded is not None:
-        return recorded  # finished already (a retried request)
+        return artifact_view(recorded)  # finished already (a retried request)
     store = current_state().store
     held = store.stat(upload.key)
     if held is None:

@@ -34,7 +34,7 @@ from ..paths import validate_artifact_path
 from ..state import current_state
 from . import ledger
 from .access import authorize
-from .artifacts import guess_content_type, record_stored_upload
+from .artifacts import ArtifactView, guess_content_type, record_stored_upload
 from .common import end_read_transaction, session
 from .identity import Actor
 
@@ -152,7 +152,7 @@ def upload_part(project: str, upload_id: t.Any, number: int, stream: t.BinaryIO,
     return _part_tag(upload, number, stored)
 
 
-def complete_upload(project: str, actor: Actor, upload_id: t.Any, parts: t.Any) -> Artifact:
+def complete_upload(project: str, actor: Actor, upload_id: t.Any, parts: t.Any) -> ArtifactView:
     """Check every part's ETag, assemble the file and record it (the upload's reservation ends
     in the transaction that inserts its row)."""
     authorize(project, actor, "write")

@@ -12,9 +12,10 @@ import logging
 import typing as t
 
 from ..errors import BadRequest, Invalid, RegistryError
-from ..models import Artifact, ModelVersion, RegisteredModel
+from ..models import ModelVersion, RegisteredModel
 from ..paths import join_artifact_path, validate_artifact_path
 from . import artifacts, versions
+from .artifacts import ArtifactView
 from .access import authorize
 from .identity import Actor
 
@@ -34,7 +35,7 @@ class IncomingFile:
 class UploadOutcome:
     name: str
     path: str | None
-    artifact: Artifact | None = None
+    artifact: ArtifactView | None = None
     error: str | None = None
 
     @property

@@ -40,6 +40,63 @@ class TestResult:
     delivery: WebhookDelivery
 
 
+@dataclasses.dataclass(frozen=True)
+class WebhookView:
+    """A webhook as the doors show it: never its secret, only whether one is set."""
+
+    id: int
+    name: str
+    url: str
+    events: tuple[str, ...]
+    description: str
+    status: str
+    has_secret: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class AttemptView:
+    attempted_at: dt.datetime
+    status: int | None
+    duration_ms: int | None
+    response_head: str | None
+    error: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class DeliveryView:
+    id: int
+    delivery_id: str
+    event: str
+    state: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+    last_status: int | None
+    is_test: bool
+    #: the body sent, as JSON text
+    payload: str
+    attempt_log: tuple[AttemptView, ...]
+
+
+def webhook_view(hook: Webhook) -> WebhookView:
+    return WebhookView(id=hook.id, name=hook.name, url=hook.url, events=tuple(hook.events or ()),
+                       description=hook.description, status=hook.status, has_secret=bool(hook.secret_encrypted),
+                       created_at=hook.created_at, updated_at=hook.updated_at)
+
+
+def delivery_view(d: WebhookDelivery) -> DeliveryView:
+    """The delivery with its attempts (loaded with it by ``list_deliveries``)."""
+    return DeliveryView(
+        id=d.id, delivery_id=d.delivery_id, event=d.event, state=d.state, attempts=d.attempts,
+        next_attempt_at=d.next_attempt_at, created_at=d.created_at, delivered_at=d.delivered_at,
+        last_status=d.last_status, is_test=d.is_test, payload=d.payload,
+        attempt_log=tuple(AttemptView(attempted_at=a.attempted_at, status=a.status, duration_ms=a.duration_ms,
+                                      response_head=a.response_head, error=a.error) for a in d.attempt_log))
+
+
 def check_name(value: t.Any) -> str:
     if not isinstance(value, str) or not _NAME.match(value):
         raise Invalid(f"Webhook name {value!r} is invalid. It must start and end with a letter or digit, be less "

@@ -16,9 +16,6 @@ from .messages import translate_message
 from ..i18n import format_when as full_datetime
 from ..i18n import gettext as _
 
-if t.TYPE_CHECKING:
-    from ..models import RegisteredModel
-
 #: metrics charted when the user has not chosen any
 DEFAULT_CHARTS = 8
 #: the most charts one page draws
@@ -98,8 +95,9 @@ def evolution_chart(series: evolution_service.MetricSeries, order: str, index: i
                           nan_versions=[p.version for p in series.points if p.is_nan])
 
 
-def evolution_panel(project: str, who: Actor, model: RegisteredModel, args: t.Any) -> EvolutionPanel:
-    """What the Performance tab shows for the query ``args`` (``metrics``, ``order``)."""
+def evolution_panel(project: str, who: Actor, model: t.Any, args: t.Any) -> EvolutionPanel:
+    """What the Performance tab shows for the query ``args`` (``metrics``, ``order``) of ``model``
+    (the handle ``registered_models.get_model`` returns, passed back to the services unread)."""
     order = args.get("order") if args.get("order") in evolution_service.ORDERS else "version"
     wanted = requested_metrics(args)
     notes: list[str] = []

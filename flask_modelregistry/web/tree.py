@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing as t
-
-if t.TYPE_CHECKING:
-    from ..models import Artifact
+from ..services.artifacts import ArtifactView
 
 
 @dataclasses.dataclass(frozen=True)
@@ -14,7 +12,7 @@ class TreeRow:
     name: str
     #: the file's path, or the folder's path without a trailing slash
     path: str
-    artifact: Artifact | None
+    artifact: ArtifactView | None
     #: for folders: how many files are under it, and their total size
     file_count: int = 0
     size: int = 0
@@ -27,7 +25,7 @@ class TreeRow:
 @dataclasses.dataclass
 class _Folder:
     folders: dict[str, _Folder] = dataclasses.field(default_factory=dict)
-    files: dict[str, Artifact] = dataclasses.field(default_factory=dict)
+    files: dict[str, ArtifactView] = dataclasses.field(default_factory=dict)
 
     def totals(self) -> tuple[int, int]:
         count = len(self.files)
@@ -38,7 +36,7 @@ class _Folder:
         return count, size
 
 
-def artifact_tree(artifacts: t.Iterable[Artifact]) -> list[TreeRow]:
+def artifact_tree(artifacts: t.Iterable[ArtifactView]) -> list[TreeRow]:
     """Folders first, then files, each alphabetically, depth-first: the order a file browser shows."""
     root = _Folder()
     for artifact in artifacts:
