@@ -75,9 +75,14 @@ def _measure(label: str, url: str, folder: Path, sizes: list[int]) -> None:
         page_ms = _median_ms(lambda: client.get(page_url))
         api_ms = _median_ms(lambda: client.get(api_url, headers=rita.headers))
         log_url = f"{P}/models/{model['id']}/versions/{mv['id']}/metrics"
-        batches = iter(range(10))
-        log_ms = _median_ms(lambda: client.post(log_url, headers=rita.headers, json=[
-            {"key": "loss", "value": 0.5, "step": size + 1000 * next(batches) + i} for i in range(1000)]))
+        batches = iter(range(size, size + 10_000, 1000))  # each call logs 1,000 new steps after the others
+
+        def log_more() -> None:
+            first = next(batches)
+            client.post(log_url, headers=rita.headers,
+                        json=[{"key": "loss", "value": 0.5, "step": first + i} for i in range(1000)])
+
+        log_ms = _median_ms(log_more)
         print(f"metrics ({label}): {size:>9,} | {page_ms:8.1f} ms | {api_ms:8.1f} ms | {log_ms:8.1f} ms")
     with app.app_context():
         for each in db.engines.values():
