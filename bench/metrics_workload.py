@@ -58,7 +58,8 @@ def _measure(label: str, url: str, folder: Path, sizes: list[int]) -> None:
     upgrade_all(engine)
     engine.dispose()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                      "MODEL_REGISTRY_STORAGE_URI": str(folder / "artifacts")})
+                      "MODEL_REGISTRY_STORAGE_URI": str(folder / "artifacts"),
+                      "MODEL_REGISTRY_SWEEP_INTERVAL": 0})  # no sweep competing with the bulk load
     rita = add_people(app)["rita"]
     client = app.test_client()
     model = client.post(f"{P}/models", json={"name": "bench-metrics"}, headers=rita.headers).json
