@@ -33,6 +33,19 @@ def _model_and_version(project: str, model_id: int, version_id: int):
     return registered, version_service.get_version(project, who, registered, version_id)
 
 
+def _direct_upload_url(project: str, version_id: int | None) -> str | None:
+    """Where the pages open a direct upload of a version's file (GCS stores), or None. Without a
+    version (the new version page, whose script creates the version first) the URL has
+    ``{version_id}`` in its place."""
+    if not direct_uploads.available():
+        return None
+    url = url_for("model_registry_packages.open_direct_upload", project=project, version_id=version_id or 0)
+    if version_id is None:
+        head, _, tail = url.rpartition("/0/")
+        url = f"{head}/{{version_id}}/{tail}"
+    return url
+
+
 def incoming_files(storages: list | None) -> list[IncomingFile]:
     """The files of a multipart form, without the empty entry of an input left blank (and without
     plain text a client sent under the files' name)."""
@@ -62,7 +75,8 @@ def new_version(project: str, model_id: int):
     status = failure if form.is_submitted() else 200
     return render_page("model_registry/versions/new.html", project, project_access, status=status, form=form,
                        model=registered, latest_version=latest,
-                       api_versions_url=links.api_versions_url(project, registered.id))
+                       api_versions_url=links.api_versions_url(project, registered.id),
+                       direct_upload_url=_direct_upload_url(project, None))
 
 
 def version(project: str, model_id: int, version_id: int):
@@ -90,8 +104,7 @@ def version(project: str, model_id: int, version_id: int):
         package_name=view.package_name,
         package_commands=links.package_commands(project, mv.id, files[0].path if files else None),
         api_artifacts_url=links.api_artifacts_url(project, registered.id, mv.id),
-        direct_upload_url=(url_for("model_registry_packages.open_direct_upload", project=project, version_id=mv.id)
-                           if project_access.can_write and direct_uploads.available() else None),
+        direct_upload_url=_direct_upload_url(project, mv.id) if project_access.can_write else None,
         download_url=lambda path: links.artifact_download_url(project, registered.id, mv.id, path))
 
 

@@ -1,5 +1,5 @@
 /* "Create & import" on the new version page: create the version through the JSON API, then send
-   each file in a request of its own (uploads.js); if any file fails, delete the version again so
+   each file in a request of its own (uploads.js; on GCS straight to the bucket, direct-upload.js); if any file fails, delete the version again so
    nothing is left half made. Without this script the form posts to the server, which does the same. */
 (function () {
   "use strict";
@@ -206,7 +206,9 @@
         var apiUrl = versionsUrl + "/" + created_version.id;
         if (!files.length) { form.removeAttribute("aria-busy"); confirmCreated(); window.location.assign(pageUrl); return; }
         status.textContent = i18n.n("uploading_files", files.length);
-        return uploadAll(files, folder.folder, apiUrl + "/artifacts", list, maxSize).then(function (results) {
+        // on GCS each file goes straight to the bucket (direct-upload.js), never through the app
+        var directUrl = (form.getAttribute("data-mr-direct-upload-url") || "").replace("{version_id}", String(created_version.id));
+        return uploadAll(files, folder.folder, apiUrl + "/artifacts", list, maxSize, directUrl).then(function (results) {
           var failed = results.filter(function (r) { return !r.ok; });
           if (!failed.length) {
             status.textContent = t("done");

@@ -4,16 +4,15 @@
    after a network error, computes the file's CRC32C and SHA-256 on the way (one pass, no copy kept),
    and finishes (POST .../direct-uploads/complete): the server records the file only if the bucket's
    object has the same size and CRC32C. Cancel deletes the session and tells the server.
-   uploads.js calls ModelRegistryDirectUpload.send(item, list) when the upload form names a
-   direct-upload URL (GCS stores); otherwise files go through the JSON API. */
+   uploads.js calls ModelRegistryDirectUpload.send(item, list, openUrl) when the form names a
+   direct-upload URL (GCS stores: the Artifacts tab, and the new version page once its script has
+   created the version); otherwise files go through the JSON API. */
 (function () {
   "use strict";
 
   var root = document.getElementById("model-registry");
-  var form = document.querySelector("[data-mr-direct-upload-url]");
-  if (!root || !form) return;
+  if (!root) return;
   var csrfToken = root.getAttribute("data-csrf-token");
-  var openUrl = form.getAttribute("data-mr-direct-upload-url");
   var PIECE = 8 * 1024 * 1024;  // a multiple of 256 KiB, as GCS wants for every piece but the last
   var RETRIES = 6;
 
@@ -148,7 +147,7 @@
 
   function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
-  function send(item, list) {
+  function send(item, list, openUrl) {
     var file = item.file, total = file.size;
     var crc = new Crc32c(), sha = new Sha256();
     var hashed = 0, opened = null;

@@ -120,8 +120,9 @@
     });
   }
 
-  /* Send files to baseUrl/<folder>/<name>, a few at a time; resolves with the results in order. */
-  function uploadAll(files, folder, baseUrl, list, maxSize) {
+  /* Send files to baseUrl/<folder>/<name>, a few at a time, or straight to the bucket through the
+     direct-upload URL ``directUrl`` when the page has one (GCS); resolves with the results in order. */
+  function uploadAll(files, folder, baseUrl, list, maxSize, directUrl) {
     var items = files.map(function (file) {
       var item = list.add(file, folder ? folder + "/" + file.name : file.name);
       item.cancel.addEventListener("click", function () {
@@ -146,8 +147,8 @@
         results[index] = { ok: false, path: item.path, error: "canceled" };
         return worker();
       }
-      var direct = window.ModelRegistryDirectUpload;  // direct-upload.js, on stores that take files straight
-      return (direct ? direct.send(item, list) : sendFile(item, baseUrl + "/" + encodePath(item.path), list)).then(function (result) {
+      var direct = directUrl && window.ModelRegistryDirectUpload;  // direct-upload.js, on stores that take files straight
+      return (direct ? direct.send(item, list, directUrl) : sendFile(item, baseUrl + "/" + encodePath(item.path), list)).then(function (result) {
         result.path = item.path;
         results[index] = result;
         return worker();
@@ -234,7 +235,7 @@
       if (!files.length) { status.textContent = t("select_first"); return false; }
       running += 1;
       status.textContent = i18n.n("uploading_files", files.length);
-      uploadAll(files, checked.folder, baseUrl, list, maxSize).then(function (results) {
+      uploadAll(files, checked.folder, baseUrl, list, maxSize, form.getAttribute("data-mr-direct-upload-url")).then(function (results) {
         var ok = results.filter(function (r) { return r.ok; }).length;
         status.textContent = "";
         summarize();
