@@ -76,8 +76,9 @@ def get_file(project: str, path: str, version_id: int | None = None, model_name:
 
 def create_upload(project: str, version_id: int):
     """Start a multipart upload: ``{"path", "size", "part_size", "overwrite"}`` answers the upload
-    id and the URL of each part, to send in parallel (the part size must be at least 5 MiB, as on
-    S3 and GCS, except for a file of one part)."""
+    id and the URL of each part with the headers to send, to send in parallel (the part size must
+    be at least 5 MiB, as on S3 and GCS, except for a file of one part). With ``"direct": true``
+    (GCS) the URLs are the bucket's: send them no credentials of this server."""
     pkg = _locate(project, version_id, None, None)
     body = request_json() or {}
     if not isinstance(body, dict):
@@ -85,11 +86,12 @@ def create_upload(project: str, version_id: int):
     size, part_size = body.get("size"), body.get("part_size")
     parts = multipart.plan_parts(size, part_size)
     created = multipart.create_upload(project, request_actor(), pkg.run_id, body.get("path"), parts=parts,
-                                      size=size, overwrite=body.get("overwrite") is True)
-    return jsonify({"upload_id": created.upload_id, "part_size": part_size, "parts": [
-        {"part_number": n, "url": url_for(".upload_part", project=project, number=n,
-                                          upload_id=created.upload_id, _external=True)}
-        for n in range(1, parts + 1)]}), 201
+                                      size=size, part_size=part_size, overwrite=body.get("overwrite") is True)
+    return jsonify({"upload_id": created.upload_id, "part_size": part_size, "direct": created.upload.direct,
+                    "parts": [{"part_number": p.number, "headers": p.headers,
+                               "url": p.url or url_for(".upload_part", project=project, number=p.number,
+                                                       upload_id=created.upload_id, _external=True)}
+                              for p in created.targets]}), 201
 
 
 def upload_part(project: str, number: int):
@@ -99,8 +101,9 @@ def upload_part(project: str, number: int):
 
 
 def finish_upload(project: str, version_id: int, action: str):
-    """``complete`` with ``{"upload_id", "parts": [{"part_number", "etag"}]}`` (201, the file), or
-    ``abort`` with ``{"upload_id"}`` (204)."""
+    """``complete`` with ``{"upload_id", "parts": [{"part_number", "etag"}]}`` and, for a direct
+    upload, optionally the file's ``sha256`` and ``crc32c`` (201, the file), or ``abort`` with
+    ``{"upload_id"}`` (204)."""
     pkg = _locate(project, version_id, None, None)
     body = request_json() or {}
     if not isinstance(body, dict):
@@ -111,7 +114,8 @@ def finish_upload(project: str, version_id: int, action: str):
     if action == "abort":
         multipart.abort_upload(project, request_actor(), body.get("upload_id"))
         return "", 204
-    artifact = multipart.complete_upload(project, request_actor(), body.get("upload_id"), body.get("parts"))
+    artifact = multipart.complete_upload(project, request_actor(), body.get("upload_id"), body.get("parts"),
+                                         sha256=body.get("sha256"), crc32c=body.get("crc32c"))
     return jsonify(artifact_json(artifact)), 201
 
 

@@ -147,6 +147,21 @@ def gcs_emulator() -> t.Iterator[Emulator]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def gcs_signing_key() -> dict:
+    """A throwaway service-account key to sign URLs with (the emulator verifies no signature, but
+    the URLs are signed as GCS wants): set as ``MODEL_REGISTRY_GCS_SIGNING_KEY``."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    return {"type": "service_account", "project_id": "test-project", "private_key_id": "k1", "private_key": pem,
+            "client_email": "registry@test-project.iam.gserviceaccount.com", "client_id": "1",
+            "token_uri": "https://oauth2.googleapis.com/token"}
+
+
 @pytest.fixture
 def store_kind() -> str:
     """Override with ``@pytest.mark.parametrize("store_kind", ["local", "gcs"])``."""

@@ -5,7 +5,8 @@ tracking API's ``artifacts/list`` and the ``get-artifact`` file view of MLflow's
 
 A PUT replaces a file that is there, as MLflow's server does. Listing a folder that does not
 exist, or a file, answers ``{}``. Multipart uploads (``MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD``)
-send their parts to this server, in parallel (:mod:`..services.multipart`); presigned downloads
+send their parts in parallel, on GCS straight to the bucket through signed URLs, else to this
+server (:mod:`..services.multipart`); presigned downloads
 are not offered (their endpoint answers ``NOT_IMPLEMENTED``, on which the client falls back to a
 plain GET, which redirects to a signed URL where the store signs).
 """
@@ -134,8 +135,9 @@ def mlflow_content_type(path: str) -> str:
 
 @route(ARTIFACTS + "/mpu/<action>/<path:artifact_path>", "POST")
 def multipart_upload(action: str, artifact_path: str):
-    """MLflow's multipart protocol: ``create`` answers the upload id and one URL per part (on this
-    server, taken in parallel by any worker), ``complete`` assembles and records, ``abort`` deletes."""
+    """MLflow's multipart protocol: ``create`` answers the upload id and one URL per part (on GCS a
+    signed URL straight to the bucket, else this server's, taken in parallel by any worker),
+    ``complete`` assembles and records, ``abort`` deletes."""
     if not config_value("MULTIPART_UPLOADS") or action not in ("create", "complete", "abort"):
         raise MlflowError("NOT_IMPLEMENTED", MULTIPART_OFF, 501)
     params = Params.from_request()
@@ -147,9 +149,9 @@ def multipart_upload(action: str, artifact_path: str):
         created = multipart.create_upload(project(), actor(), run_id, path, parts=params.integer("num_parts") or 1,
                                           overwrite=True)
         return ok({"upload_id": created.upload_id, "credentials": [
-            {"url": url_for(".multipart_part_put", project=project(), number=n,
-                            upload_id=created.upload_id, _external=True),
-             "part_number": n, "headers": {}} for n in range(1, created.upload.parts + 1)]})
+            {"url": p.url or url_for(".multipart_part_put", project=project(), number=p.number,
+                                     upload_id=created.upload_id, _external=True),
+             "part_number": p.number, "headers": p.headers} for p in created.targets]})
     upload = multipart.read_upload(params.string("upload_id", required=True), project())
     if (upload.run_id, upload.path) != (run_id, path):
         raise NotFound("no such multipart upload")

@@ -3,73 +3,90 @@
 The MLflow client (``MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD``) and the ``modelregistry`` command
 use it for large files. Creating an upload checks the caller's right to write, reserves the
 file's storage key (and the parts' objects, on GCS) in the ledger, and answers an upload id:
-a signed, expiring token that names the project, run, path, key and part count, so no table
-holds the upload and every worker can take any part. The id is the parts' credential (the MLflow
-client sends parts without its token): whoever holds it may send parts, nothing else, and only
-an authorised caller can complete the upload.
+a signed, expiring token (:mod:`.signed_uploads`) that names the project, run, path, key and part
+count, so no table holds the upload and every worker can take any part.
 
-Each part answers an ETag signed over the upload, the part's number and its size; completing
-checks every part's ETag, so a file is assembled only from parts this server received whole.
-The store writes parts in place (local folder: at their offsets of one partial file) or as
-objects composed at the end (GCS), and hashes the assembled file once. Aborting deletes what was
-sent; an upload left alone is deleted by the sweeper (the ledger's heartbeat goes stale, the
-local partial file stays untouched for the grace period).
+Where parts go:
+
+- **Straight to the bucket** (GCS, when the store can sign and direct uploads are on): each part
+  is an object of its own, and creating the upload answers a V4 signed PUT URL per part, with a
+  length-range header the PUT must send. No byte passes through this server. Completing checks
+  that every part object is there (and, where GCS gave the client an ETag, that it is the held
+  object's MD5), composes them in GCS (32 at a time, in levels) and checks the composed size.
+  The ``modelregistry`` command sends the SHA-256 and CRC32C it computed of the file: the composed
+  object's CRC32C (computed by GCS) must match, and the SHA-256 is recorded as the uploader's, as
+  for the pages' direct uploads. MLflow's client sends no checksum, so the server reads the
+  composed object once to hash it.
+- **To this server** (the local folder; GCS that cannot sign): the id is the parts' credential
+  (the MLflow client sends parts without its token), whoever holds it may send parts, nothing
+  else, and only an authorised caller can complete the upload. Each part answers an ETag signed
+  over the upload, the part's number and its size; completing checks every part's ETag, so a
+  file is assembled only from parts this server received whole. The store writes parts in place
+  (local folder: at their offsets of one partial file) or as objects composed at the end (GCS),
+  and hashes the assembled file once.
+
+Aborting deletes what was sent; an upload left alone is deleted by the sweeper (the ledger's
+heartbeat goes stale, the local partial file stays untouched for the grace period). Signed part
+URLs expire with the grace period; a part PUT after an abort is an orphan object, which the
+sweeper deletes once it is older than the grace period.
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import hmac
 import typing as t
 import uuid
 
-import sqlalchemy as sa
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..config import config_value
-from ..errors import AlreadyExists, BadRequest, Invalid, NotFound, TooLarge
-from ..models import Artifact, Run
-from ..paths import validate_artifact_path
+from ..errors import BadRequest, Invalid, NotFound, TooLarge
 from ..state import current_state
-from . import ledger
+from ..storage import StoredObject
+from . import ledger, signed_uploads
 from .access import authorize
-from .artifacts import ArtifactView, guess_content_type, record_stored_upload
-from .common import end_read_transaction, session
+from .artifacts import ArtifactView
 from .identity import Actor
 
 #: most parts one upload may have (as S3 and GCS's XML API)
 MAX_PARTS = 10_000
-_SALT = "model-registry-multipart-upload"
 #: smallest part but the last of an upload the client plans (S3's and GCS's rule, kept alike)
 MIN_PART_SIZE = 5 * 1024 * 1024
 
 
 @dataclasses.dataclass(frozen=True)
-class Upload:
-    """What a signed upload id says."""
+class Upload(signed_uploads.Target):
+    """What a signed upload id says: the target, the upload's own id and part count, and whether
+    the parts go straight to the bucket (``direct``) or to this server."""
 
     id: str
-    project: str
-    run_id: str
-    path: str
-    key: str
     parts: int
-    content_type: str
-    overwrite: bool
+    direct: bool = False
 
     def reserved_keys(self) -> list[str]:
         return [self.key, *current_state().store.part_keys(self.id, self.parts)]
+
+
+_TOKENS = signed_uploads.Tokens(Upload, "model-registry-multipart-upload", param="upload_id",
+                                what="multipart upload")
+
+
+@dataclasses.dataclass(frozen=True)
+class PartTarget:
+    """Where the client sends one part: a URL and the headers to send with it."""
+
+    number: int
+    url: str | None  # None: this server's part URL (the door builds it)
+    headers: dict[str, str]
 
 
 @dataclasses.dataclass(frozen=True)
 class Created:
     upload_id: str
     upload: Upload
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)
+    targets: list[PartTarget]
 
 
 def _part_tag(upload: Upload, number: int, size: int) -> str:
@@ -92,43 +109,46 @@ def plan_parts(size: t.Any, part_size: t.Any) -> int:
 
 def create_upload(project: str, actor: Actor, run_id: str, path: t.Any, *, parts: t.Any,
                   content_type: str | None = None, overwrite: bool = False,
-                  size: int | None = None) -> Created:
-    """Start an upload of ``parts`` parts to ``path`` of run ``run_id``."""
+                  size: int | None = None, part_size: int | None = None) -> Created:
+    """Start an upload of ``parts`` parts to ``path`` of run ``run_id``. Where the store signs
+    part URLs (GCS) and direct uploads are on, each part goes straight to an object of its own
+    in the bucket; else to this server."""
     authorize(project, actor, "write")
-    path = validate_artifact_path(path)
     if isinstance(parts, bool) or not isinstance(parts, int) or not 1 <= parts <= MAX_PARTS:
         raise Invalid(f"num_parts must be a whole number from 1 to {MAX_PARTS}",
                       fields={"num_parts": f"Must be from 1 to {MAX_PARTS}."})
-    max_size = int(config_value("MAX_FILE_SIZE"))
-    if size is not None and size > max_size:
-        raise TooLarge(f"the file is {size} bytes, larger than the limit of {max_size} bytes; split it")
-    s = session()
-    if s.get(Run, run_id) is None:
-        raise NotFound("run not found")
-    if not overwrite and s.scalar(sa.select(Artifact.id).where(Artifact.run_id == run_id, Artifact.path == path)):
-        raise AlreadyExists(f"{path} already exists", fields={"path": "A file with this path already exists."})
-    end_read_transaction()
-    upload = Upload(id=uuid.uuid4().hex, project=project, run_id=run_id, path=path, key=ledger.new_key(run_id),
-                    parts=parts, content_type=guess_content_type(path, content_type), overwrite=overwrite)
+    target = signed_uploads.plan(project, actor, run_id, path, content_type=content_type, overwrite=overwrite,
+                                 size=size)
+    upload_id = uuid.uuid4().hex
+    direct = _direct_targets(upload_id, parts, part_size)
+    upload = Upload(**dataclasses.asdict(target), id=upload_id, parts=parts, direct=direct is not None)
     ledger.reserve(upload.reserved_keys(), project=project, user_id=actor.user_id)
-    token = _serializer().dumps(dataclasses.astuple(upload))
-    return Created(upload_id=token, upload=upload)
+    targets = direct or [PartTarget(n, None, {}) for n in range(1, parts + 1)]
+    return Created(upload_id=_TOKENS.dumps(upload), upload=upload, targets=targets)
+
+
+def _direct_targets(upload_id: str, parts: int, part_size: int | None) -> list[PartTarget] | None:
+    """Signed PUT URLs of the parts' objects, or None where the store cannot give them. They
+    expire with the grace period, so no part arrives after the sweeper may have given the
+    upload up (a part sent after an abort is an orphan the sweeper deletes)."""
+    store = current_state().store
+    if not config_value("DIRECT_UPLOADS") or not hasattr(store, "part_upload_url"):
+        return None
+    expires = int(min(float(config_value("STORAGE_GRACE_PERIOD")), float(config_value("MULTIPART_EXPIRY")),
+                      7 * 24 * 3600))
+    longest = part_size or int(config_value("MAX_FILE_SIZE"))
+    targets = []
+    for number in range(1, parts + 1):
+        signed = store.part_upload_url(upload_id, number, parts, max_length=longest, expires_in=expires)
+        if signed is None:
+            return None
+        targets.append(PartTarget(number, *signed))
+    return targets
 
 
 def read_upload(upload_id: t.Any, project: str) -> Upload:
     """The upload an id names, if its signature holds, it has not expired and it is of ``project``."""
-    if not isinstance(upload_id, str) or not upload_id:
-        raise BadRequest("Missing value for required parameter 'upload_id'")
-    try:
-        fields = _serializer().loads(upload_id, max_age=int(config_value("MULTIPART_EXPIRY")))
-        upload = Upload(*fields)
-    except SignatureExpired:
-        raise NotFound("this multipart upload has expired; start it again") from None
-    except (BadSignature, TypeError, ValueError):
-        raise NotFound("no such multipart upload") from None
-    if upload.project != project:
-        raise NotFound("no such multipart upload")
-    return upload
+    return _TOKENS.loads(upload_id, project, max_age=int(config_value("MULTIPART_EXPIRY")))
 
 
 def upload_part(project: str, upload_id: t.Any, number: int, stream: t.BinaryIO, length: int | None) -> str:
@@ -136,6 +156,8 @@ def upload_part(project: str, upload_id: t.Any, number: int, stream: t.BinaryIO,
     upload = read_upload(upload_id, project)
     if not 1 <= number <= upload.parts:
         raise NotFound(f"this upload has parts 1 to {upload.parts}")
+    if upload.direct:
+        raise BadRequest("this upload's parts go straight to the bucket, to the URLs it was created with")
     if length is None:
         raise BadRequest("a part needs a Content-Length")
     max_size = int(config_value("MAX_FILE_SIZE"))
@@ -152,12 +174,17 @@ def upload_part(project: str, upload_id: t.Any, number: int, stream: t.BinaryIO,
     return _part_tag(upload, number, stored)
 
 
-def complete_upload(project: str, actor: Actor, upload_id: t.Any, parts: t.Any) -> ArtifactView:
-    """Check every part's ETag, assemble the file and record it (the upload's reservation ends
-    in the transaction that inserts its row)."""
+def complete_upload(project: str, actor: Actor, upload_id: t.Any, parts: t.Any, *,
+                    sha256: t.Any = None, crc32c: t.Any = None) -> ArtifactView:
+    """Check every part, assemble the file and record it (the upload's reservation ends in the
+    transaction that inserts its row). Parts sent to the bucket are composed there; with the
+    ``sha256`` and ``crc32c`` the client computed of the whole file, the composed object's
+    CRC32C must match and no byte is read back, else the server reads the file once to hash it."""
     authorize(project, actor, "write")
     upload = read_upload(upload_id, project)
-    sizes = _checked_sizes(upload, parts)
+    declared = (signed_uploads.declared_crc32c(sha256, crc32c)
+                if upload.direct and (sha256 is not None or crc32c is not None) else None)
+    sizes = _bucket_sizes(upload, parts) if upload.direct else _checked_sizes(upload, parts)
     max_size = int(config_value("MAX_FILE_SIZE"))
     if sum(sizes) > max_size:
         raise TooLarge(f"the file is larger than the limit of {max_size} bytes; split it")
@@ -166,20 +193,27 @@ def complete_upload(project: str, actor: Actor, upload_id: t.Any, parts: t.Any) 
         raise ledger.Abandoned("the upload was given up; start it again")
     try:
         try:
-            stored = store.assemble(upload.id, upload.key, sizes, content_type=upload.content_type)
+            if declared is not None:
+                size, held_crc = store.compose_parts(upload.id, upload.key, sizes, content_type=upload.content_type)
+                if held_crc != declared:
+                    raise Invalid("the file in the bucket is not the one sent (its CRC32C differs); upload it again",
+                                  fields={"file": "The stored bytes differ from the file sent."})
+                stored = StoredObject(size=size, sha256=sha256)
+            else:
+                stored = store.assemble(upload.id, upload.key, sizes, content_type=upload.content_type)
         except FileNotFoundError as exc:  # the sweeper removed parts idle for the grace period
             raise ledger.Abandoned("the upload stalled for too long and was given up; send it again") from exc
-        artifact = record_stored_upload(project, actor, upload.run_id, upload.path, upload.key, stored,
-                                        upload.content_type, overwrite=upload.overwrite)
     except BaseException:
         store.abort_parts(upload.id, upload.parts)
         ledger.discard(upload.reserved_keys())
         raise
+    artifact = signed_uploads.record(upload, actor, stored, keys=upload.reserved_keys())
     ledger.release(store.part_keys(upload.id, upload.parts))  # assembled and deleted
     return artifact
 
 
-def _checked_sizes(upload: Upload, parts: t.Any) -> list[int]:
+def _part_numbers(upload: Upload, parts: t.Any) -> dict[int, str]:
+    """The ETag the client names for each part, every part named once."""
     if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
         raise BadRequest("parts must be a list of {part_number, etag}")
     tags: dict[int, str] = {}
@@ -190,6 +224,29 @@ def _checked_sizes(upload: Upload, parts: t.Any) -> list[int]:
         tags[number] = tag.strip('"')
     if sorted(tags) != list(range(1, upload.parts + 1)):
         raise BadRequest(f"the upload has {upload.parts} parts; send the ETag of each")
+    return tags
+
+
+def _bucket_sizes(upload: Upload, parts: t.Any) -> list[int]:
+    """The sizes of the part objects the bucket holds. An ETag GCS gave (the part's MD5 in hex)
+    must be the held object's, so a part replaced meanwhile is not taken for the one sent; the
+    emulator gives none."""
+    tags = _part_numbers(upload, parts)
+    sizes = []
+    for number, held in enumerate(current_state().store.part_stats(upload.id, upload.parts), start=1):
+        if held is None:
+            raise BadRequest(f"part {number} is not in the bucket; send it again")
+        size, _crc, md5 = held
+        if tags[number] and md5 and tags[number].lower() != base64.b64decode(md5).hex():
+            raise BadRequest(f"part {number} in the bucket is not the one sent; send it again")
+        sizes.append(size)
+    _check_part_sizes(sizes)
+    return sizes
+
+
+def _checked_sizes(upload: Upload, parts: t.Any) -> list[int]:
+    """The sizes the parts' signed ETags (given by this server) name."""
+    tags = _part_numbers(upload, parts)
     sizes = []
     for number in range(1, upload.parts + 1):
         size_text, _, _mac = tags[number].partition("-")
@@ -197,9 +254,13 @@ def _checked_sizes(upload: Upload, parts: t.Any) -> list[int]:
                                                               tags[number]):
             raise BadRequest(f"part {number} was not received by this server; send it again")
         sizes.append(int(size_text))
+    _check_part_sizes(sizes)
+    return sizes
+
+
+def _check_part_sizes(sizes: list[int]) -> None:
     if any(size != sizes[0] for size in sizes[:-1]) or sizes[-1] > sizes[0] or (len(sizes) > 1 and not sizes[-1]):
         raise BadRequest("every part but the last must have the same size, and the last no more")
-    return sizes
 
 
 def abort_upload(project: str, actor: Actor, upload_id: t.Any) -> None:

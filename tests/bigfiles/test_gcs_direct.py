@@ -12,21 +12,9 @@ import google_crc32c
 import pytest
 import requests
 import sqlalchemy as sa
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 P = "/api/v1/projects/proj"
 KiB = 1024
-
-
-@pytest.fixture(scope="module")
-def signing_key() -> dict:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    return {"type": "service_account", "project_id": "test-project", "private_key_id": "k1", "private_key": pem,
-            "client_email": "registry@test-project.iam.gserviceaccount.com", "client_id": "1",
-            "token_uri": "https://oauth2.googleapis.com/token"}
 
 
 @pytest.fixture
@@ -40,8 +28,8 @@ def store_kind() -> str:
 
 
 @pytest.fixture
-def app_config(signing_key) -> dict:
-    return {"MODEL_REGISTRY_GCS_SIGNING_KEY": signing_key}
+def app_config(gcs_signing_key) -> dict:
+    return {"MODEL_REGISTRY_GCS_SIGNING_KEY": gcs_signing_key}
 
 
 @pytest.fixture
