@@ -6,8 +6,11 @@ Local store (example app, gunicorn 2 gthread workers): the JSON API PUT, MLflow 
 then the same ``log_artifact`` and download against ``mlflow server`` (2 workers, proxied
 artifacts). A 5 GiB body made on the fly goes through the JSON API to show the worker's memory
 stays flat. GCS (gcp-storage-emulator in its own process, 256 MiB: it holds objects in memory):
-the JSON API PUT through the app and a direct upload to a resumable session, with the worker
-thread-seconds each holds per GB (the time requests to the app were open). Each transfer runs
+the JSON API PUT through the app, a direct upload to a resumable session, and multipart uploads
+by MLflow's client and by ``modelregistry`` with their parts through the app (a store that cannot
+sign) and straight to the bucket (a store that signs), with the worker thread-seconds each holds
+per GB (the durations of the app's requests, from its access log). ``python -m bench bigfiles-gcs``
+runs the GCS part alone. Each transfer runs
 ``reps`` times, the registry's, MLflow's and ``cp``'s taking turns, and the best run of each is
 shown (the machine is shared: the best is the least disturbed, and turns spread the disturbance).
 """
@@ -28,7 +31,7 @@ import requests
 from .api_workload import _make_file as make_file
 from .bodies import GeneratedBody, put_body
 from .mlflow_workload import CLIENT_ENV, mlflow_server_available, start_mlflow_server
-from .servers import Server, start_example_app, start_gcs_emulator
+from .servers import Server, request_seconds, start_example_app, start_gcs_emulator
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -174,74 +177,117 @@ class _Sized:
         return self.fh.read(n)
 
 
-class _Timed:
-    """A requests session that adds up how long requests to one server were open."""
+def _signing_key(path: Path) -> Path:
+    """A throwaway service-account key, for the app to sign URLs as GCS wants (the emulator checks no signature)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
-    def __init__(self, session: requests.Session) -> None:
-        self.session, self.seconds = session, 0.0
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    path.write_text(json.dumps({"type": "service_account", "project_id": "bench", "private_key_id": "k1",
+                                "private_key": pem, "client_email": "registry@bench.iam.gserviceaccount.com",
+                                "client_id": "1", "token_uri": "https://oauth2.googleapis.com/token"}))
+    return path
 
-    def request(self, method: str, url: str, **kwargs: t.Any) -> requests.Response:
-        start = time.perf_counter()
-        try:
-            return self.session.request(method, url, **kwargs)
-        finally:
-            self.seconds += time.perf_counter() - start
+
+def _held(out: dict[str, float], name: str, server: Server, log: Path, size: int, fn: t.Callable[[], t.Any]) -> None:
+    """Throughput, worker memory and the worker thread-seconds per GB the app's requests held
+    (from its access log: every request's duration, parts in parallel each counted)."""
+    _, since = request_seconds(log)
+    before = server.reset_peaks()
+    start = time.perf_counter()
+    fn()
+    out[name] = size / MiB / (time.perf_counter() - start)
+    out[name + "_mem"] = server.peak_growth_mib(before)
+    time.sleep(0.3)  # the last request's log line
+    out[name + "_held"] = request_seconds(log, since)[0] / (size / GiB)
+    out[name + "_complete"] = request_seconds(log, since, path_part="/complete")[0] / (size / GiB)
+
+
+def _direct_session(session: requests.Session, api: str, base: str, src: Path, size: int, sha: str) -> None:
+    """One file to a resumable session the app opens, in 32 MiB pieces, as the pages send it."""
+    import google_crc32c
+
+    direct = f"{api}/packages/ml_models/{base.rsplit('/', 1)[-1]}/direct-uploads"
+    opened = session.post(direct, json={"path": "direct.bin", "size": size}).json()
+    crc, digest = google_crc32c.Checksum(), hashlib.sha256()
+    sent = 0
+    with open(src, "rb") as fh:
+        while sent < size:
+            data = fh.read(32 * MiB)
+            crc.update(data)
+            digest.update(data)
+            r = requests.put(opened["session_url"], data=data,
+                             headers={"Content-Range": f"bytes {sent}-{sent + len(data) - 1}/{size}"})
+            assert r.status_code in (200, 201, 308), r.text[:200]
+            sent += len(data)
+    done = session.post(f"{direct}/complete", json={
+        "upload": opened["upload"], "sha256": digest.hexdigest(), "crc32c": int.from_bytes(crc.digest(), "big")})
+    assert done.status_code == 201 and done.json()["sha256"] == sha, done.text[:200]
 
 
 def measure_gcs(workdir: Path, size: int) -> dict[str, float]:
-    import google_crc32c
+    """Each upload path on GCS: through the app, straight to the bucket; multipart by MLflow's
+    client and by ``modelregistry``, its parts through the app (a store that cannot sign) and
+    straight to the bucket (a store that signs)."""
+    from flask_modelregistry.client.api_client import RegistryClient
 
     emulator = start_gcs_emulator(workdir, "bench")
-    server = start_example_app(workdir / "gcs", storage_uri="gs://bench/registry",
-                               extra_env={"STORAGE_EMULATOR_HOST": emulator.host, "GOOGLE_CLOUD_PROJECT": "bench"})
+    env = {"STORAGE_EMULATOR_HOST": emulator.host, "GOOGLE_CLOUD_PROJECT": "bench"}
+    plain = start_example_app(workdir / "gcs", storage_uri="gs://bench/registry", extra_env=env, access_log=True)
+    signing = start_example_app(workdir / "gcs-signed", storage_uri="gs://bench/signed", access_log=True, extra_env={
+        **env, "MODEL_REGISTRY_GCS_SIGNING_KEY": str(_signing_key(workdir / "signing-key.json"))})
     out: dict[str, float] = {}
     try:
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {server.token}"
-        api = server.url + P
-        base, _run = _version(session, api, "gcs")
         src = workdir / "gcs.bin"
         sha = make_file(src, size)
-        app = _Timed(session)
-        before = server.reset_peaks()
-        start = time.perf_counter()
-        with open(src, "rb") as fh:
-            r = app.request("PUT", f"{base}/artifacts/through.bin", data=fh, headers={"Content-Length": str(size)})
-        assert r.status_code == 201 and r.json()["sha256"] == sha, r.text[:200]
-        out["through"] = size / MiB / (time.perf_counter() - start)
-        out["through_held"] = app.seconds / (size / GiB)
-        out["through_mem"] = server.peak_growth_mib(before)
+        for server, kind in ((plain, "through"), (signing, "direct")):
+            log = workdir / ("gcs" if server is plain else "gcs-signed") / "access.log"
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {server.token}"
+            api = server.url + P
+            base, run_id = _version(session, api, "gcs")
+            if server is plain:
+                def put() -> None:
+                    with open(src, "rb") as fh:
+                        r = session.put(f"{base}/artifacts/through.bin", data=fh, headers={"Content-Length": str(size)})
+                    assert r.status_code == 201 and r.json()["sha256"] == sha, r.text[:200]
 
-        version_id = base.rsplit("/", 1)[-1]
-        direct = f"{api}/packages/ml_models/{version_id}/direct-uploads"
-        app = _Timed(session)
-        before = server.reset_peaks()
-        start = time.perf_counter()
-        opened = app.request("POST", direct, json={"path": "direct.bin", "size": size}).json()
-        crc = google_crc32c.Checksum()
-        digest = hashlib.sha256()
-        chunk, sent = 32 * MiB, 0
-        with open(src, "rb") as fh:
-            while sent < size:
-                data = fh.read(chunk)
-                crc.update(data)
-                digest.update(data)
-                end = sent + len(data) - 1
-                r = requests.put(opened["session_url"], data=data, headers={"Content-Range": f"bytes {sent}-{end}/{size}"})
-                assert r.status_code in (200, 201, 308), r.text[:200]
-                sent += len(data)
-        done = app.request("POST", f"{direct}/complete", json={
-            "upload": opened["upload"], "sha256": digest.hexdigest(), "crc32c": int.from_bytes(crc.digest(), "big")})
-        assert done.status_code == 201 and done.json()["sha256"] == sha, done.text[:200]
-        out["direct"] = size / MiB / (time.perf_counter() - start)
-        out["direct_held"] = app.seconds / (size / GiB)
-        out["direct_mem"] = server.peak_growth_mib(before)
+                _held(out, "through", server, log, size, put)
+                _held(out, "direct", server, log, size, lambda: _direct_session(session, api, base, src, size, sha))
+            c = _mlflow(f"{api}/ml/mlflow", server.token, multipart=True)
+            _held(out, f"mlflow_parts_{kind}", server, log, size, lambda: c.log_artifact(run_id, str(src), "mp"))
+            client = RegistryClient(server.url, server.token)
+            version_id = int(base.rsplit("/", 1)[-1])
+
+            def cli_parts() -> None:
+                stored = client.put_file_in_parts("bench", version_id, "cli/gcs.bin", src, size, part_size=16 * MiB,
+                                                  workers=4)
+                assert stored.sha256 == sha
+
+            _held(out, f"cli_parts_{kind}", server, log, size, cli_parts)
         src.unlink()
     finally:
-        with contextlib.suppress(Exception):
-            server.stop()
+        for server in (plain, signing):
+            with contextlib.suppress(Exception):
+                server.stop()
         emulator.stop()
     return out
+
+
+@contextlib.contextmanager
+def _client_env() -> t.Iterator[None]:
+    """The MLflow client's environment as it was, after the workload set it."""
+    saved = {k: os.environ.get(k) for k in (*CLIENT_ENV, "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD",
+                                            "MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE")}
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def run(quick: bool = False) -> None:
@@ -249,21 +295,13 @@ def run(quick: bool = False) -> None:
     big = (1 if quick else 5) * GiB
     gcs_size = (32 if quick else 256) * MiB
     reps = 1 if quick else 3
-    saved = {k: os.environ.get(k) for k in (*CLIENT_ENV, "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE")}
-    try:
-        with tempfile.TemporaryDirectory(prefix="mr-bigfiles-bench-") as tmp:
-            workdir = Path(tmp)
-            src = workdir / "model.bin"
-            sha = make_file(src, size)
-            ours, theirs, cp, skipped = measure_local(src, sha, size, workdir, reps, big)
-            src.unlink()
-            gcs = measure_gcs(workdir, gcs_size)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with _client_env(), tempfile.TemporaryDirectory(prefix="mr-bigfiles-bench-") as tmp:
+        workdir = Path(tmp)
+        src = workdir / "model.bin"
+        sha = make_file(src, size)
+        ours, theirs, cp, skipped = measure_local(src, sha, size, workdir, reps, big)
+        src.unlink()
+        gcs = measure_gcs(workdir, gcs_size)
     report(size, big, gcs_size, cp, ours, theirs, skipped, gcs)
 
 
@@ -290,7 +328,30 @@ def report(size: int, big: int, gcs_size: int, cp: float, ours: dict[str, float]
     print(f"{f'{big / GiB:.0f} GiB body made on the fly, JSON API PUT':<44} {ours['big_put']:8.0f} "
           f"{ours['big_put_mem']:12.0f}")
     print()
-    print(f"GCS (gcp-storage-emulator, {gcs_size // MiB} MiB; the emulator's speed bounds both)")
-    print(f"{'path':<44} {'MiB/s':>8} {'worker +MiB':>12} {'worker thread-s per GB':>24}")
-    print(f"{'JSON API PUT through the app':<44} {gcs['through']:8.0f} {gcs['through_mem']:12.0f} {gcs['through_held']:24.2f}")
-    print(f"{'direct upload to a resumable session':<44} {gcs['direct']:8.0f} {gcs['direct_mem']:12.0f} {gcs['direct_held']:24.2f}")
+    report_gcs(gcs_size, gcs)
+
+
+GCS_ROWS = (("JSON API PUT through the app", "through"),
+            ("direct upload to a resumable session", "direct"),
+            ("MLflow multipart, parts through the app", "mlflow_parts_through"),
+            ("MLflow multipart, parts straight to the bucket", "mlflow_parts_direct"),
+            ("modelregistry parts through the app", "cli_parts_through"),
+            ("modelregistry parts straight to the bucket", "cli_parts_direct"))
+
+
+def report_gcs(gcs_size: int, gcs: dict[str, float]) -> None:
+    print(f"GCS (gcp-storage-emulator, {gcs_size // MiB} MiB; the emulator's speed bounds every path). Worker "
+          "thread-seconds: the app's requests' durations from its access log, added up")
+    print(f"{'path':<48} {'MiB/s':>8} {'worker +MiB':>12} {'worker thread-s per GB':>24} {'of which completing':>20}")
+    for label, key in GCS_ROWS:
+        print(f"{label:<48} {gcs[key]:8.0f} {gcs[key + '_mem']:12.0f} {gcs[key + '_held']:24.2f} "
+              f"{gcs[key + '_complete']:20.2f}")
+
+
+def run_gcs(quick: bool = False) -> None:
+    """The GCS part alone (``python -m bench bigfiles-gcs``)."""
+    gcs_size = (32 if quick else 256) * MiB
+    with _client_env(), tempfile.TemporaryDirectory(prefix="mr-bigfiles-gcs-bench-") as tmp:
+        gcs = measure_gcs(Path(tmp), gcs_size)
+    print()
+    report_gcs(gcs_size, gcs)

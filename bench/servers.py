@@ -95,9 +95,11 @@ def proc_status(pid: int) -> dict[str, int]:
 
 
 def start_example_app(workdir: Path, *, storage_uri: str | None = None, workers: int = 2,
-                      extra_env: dict | None = None) -> Server:
+                      extra_env: dict | None = None, access_log: bool = False) -> Server:
     """A fresh example app on SQLite in ``workdir``, served by gunicorn; a reporter ``bench``
-    with an API token in project ``bench``."""
+    with an API token in project ``bench``. With ``access_log``, gunicorn writes each request's
+    method, path, status and duration in microseconds to ``workdir/access.log``
+    (:func:`request_seconds` adds them up)."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "EXAMPLE_DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
            "MODEL_REGISTRY_STORAGE_URI": storage_uri or str(workdir / "artifacts"),
@@ -109,7 +111,9 @@ def start_example_app(workdir: Path, *, storage_uri: str | None = None, workers:
     port = free_port()
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", str(workers), "-k", "gthread", "--threads", "4", "--timeout", "0",
-         "-b", f"127.0.0.1:{port}", "example_app:create_app()"],
+         "-b", f"127.0.0.1:{port}", *(["--access-logfile", str(workdir / "access.log"),
+                                      "--access-logformat", "%(m)s %(U)s %(s)s %(D)s"] if access_log else []),
+         "example_app:create_app()"],
         env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=open(workdir / "gunicorn.log", "wb"))
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/login")
@@ -142,3 +146,12 @@ def start_gcs_emulator(datadir: Path, bucket: str) -> EmulatorProcess:
     host = f"http://127.0.0.1:{port}"
     wait_http(host)
     return EmulatorProcess(host, process)
+
+
+def request_seconds(log: Path, since: int = 0, *, path_part: str = "") -> tuple[float, int]:
+    """The seconds the requests logged in ``log`` after its first ``since`` lines (those whose path
+    contains ``path_part``) held a worker thread, added up, and the number of lines now (for the
+    next call)."""
+    lines = log.read_text().splitlines() if log.exists() else []
+    return sum(int(line.rsplit(" ", 1)[-1]) for line in lines[since:]
+               if path_part in line.split(" ", 2)[1]) / 1e6, len(lines)

@@ -41,7 +41,8 @@ DEFAULTS: dict[str, t.Any] = {
     #: None: the client's own credentials (a key, or IAM signBlob for a service account).
     "GCS_SIGNING_KEY": None,
     #: On GCS, the pages send each file straight to the bucket (a resumable upload session the
-    #: server opens per file); False sends them through the app.
+    #: server opens per file), and multipart parts go to signed URLs of the bucket where the store
+    #: can sign; False sends them through the app.
     "DIRECT_UPLOADS": True,
     #: Lifetime of signed URLs, in seconds.
     "SIGNED_URL_EXPIRY": 900,

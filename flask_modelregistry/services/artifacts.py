@@ -92,16 +92,10 @@ def upload_artifact(project: str, actor: Actor, run_id: str, path: t.Any, stream
     """Stream a file into the store and record it. Same path again: AlreadyExists, unless
     ``overwrite`` (the MLflow artifact API replaces files, as MLflow's server does)."""
     authorize(project, actor, "write")
-    path = validate_artifact_path(path)
     max_size = int(config_value("MAX_FILE_SIZE"))
     if content_length is not None and content_length > max_size:
         raise TooLarge(f"file is larger than the limit of {max_size} bytes")
-    s = session()
-    if s.get(Run, run_id) is None:
-        raise NotFound("run not found")
-    if not overwrite and s.scalar(sa.select(Artifact.id).where(Artifact.run_id == run_id, Artifact.path == path)):
-        raise AlreadyExists(f"{path} already exists", fields={"path": "A file with this path already exists."})
-    end_read_transaction()
+    path = free_path(run_id, path, overwrite=overwrite)
     store = current_state().store
     key = ledger.new_key(run_id)
     ctype = guess_content_type(path, content_type)
@@ -119,6 +113,20 @@ def upload_artifact(project: str, actor: Actor, run_id: str, path: t.Any, stream
         raise
     delete_stored_objects(replaced)
     return artifact
+
+
+def free_path(run_id: str, path: t.Any, *, overwrite: bool) -> str:
+    """``path`` validated, once the run is known to exist and, unless ``overwrite``, no file of
+    it has the path (checked again when the row is inserted). Ends the read transaction: the
+    upload's ledger writes run on connections of their own. The caller has authorised the write."""
+    path = validate_artifact_path(path)
+    s = session()
+    if s.get(Run, run_id) is None:
+        raise NotFound("run not found")
+    if not overwrite and s.scalar(sa.select(Artifact.id).where(Artifact.run_id == run_id, Artifact.path == path)):
+        raise AlreadyExists(f"{path} already exists", fields={"path": "A file with this path already exists."})
+    end_read_transaction()
+    return path
 
 
 def record_stored_upload(project: str, actor: Actor, run_id: str, path: str, key: str, stored: t.Any,

@@ -14,18 +14,14 @@ import dataclasses
 import re
 import typing as t
 
-import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..config import config_value
-from ..errors import AlreadyExists, BadRequest, Invalid, NotFound, TooLarge
-from ..models import Artifact, Run
-from ..paths import validate_artifact_path
+from ..errors import BadRequest, Invalid, NotFound, TooLarge
 from . import ledger
 from .access import authorize
-from .artifacts import ArtifactView, guess_content_type, record_stored_upload
-from .common import end_read_transaction, session
+from .artifacts import ArtifactView, free_path, guess_content_type, record_stored_upload
 from .identity import Actor
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -48,16 +44,10 @@ def plan(project: str, actor: Actor, run_id: str, path: t.Any, *, content_type: 
     """Check that ``actor`` may write ``path`` of run ``run_id`` (of ``size`` bytes, when known)
     and pick the file's storage key; nothing is reserved yet."""
     authorize(project, actor, "write")
-    path = validate_artifact_path(path)
     max_size = int(config_value("MAX_FILE_SIZE"))
     if size is not None and size > max_size:
         raise TooLarge(f"the file is {size} bytes, larger than the limit of {max_size} bytes; split it")
-    s = session()
-    if s.get(Run, run_id) is None:
-        raise NotFound("run not found")
-    if not overwrite and s.scalar(sa.select(Artifact.id).where(Artifact.run_id == run_id, Artifact.path == path)):
-        raise AlreadyExists(f"{path} already exists", fields={"path": "A file with this path already exists."})
-    end_read_transaction()
+    path = free_path(run_id, path, overwrite=overwrite)
     return Target(project, run_id, path, ledger.new_key(run_id), guess_content_type(path, content_type), overwrite)
 
 

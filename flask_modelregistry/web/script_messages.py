@@ -35,6 +35,7 @@ MESSAGES: dict[str, t.Any] = {
     "connection_broke": _l("the connection broke"),
     "connection_failed": _l("the connection failed"),
     "server_answered": _l("the server answered %(status)s"),
+    "bucket_answered": _l("the bucket answered %(status)s"),
     "larger_than_limit": _l("the file is larger than the limit"),
     "not_sent_too_large": _l("Not sent: larger than %(size)s"),
     "canceled": _l("Canceled"),

@@ -241,5 +241,7 @@ def test_the_new_version_page_on_gcs_passes_axe_before_and_after_a_failed_upload
     page.locator("#mr-new-version-form [type=submit]").click()
     expect(page.locator("[data-mr-form-errors]")).to_be_visible(timeout=30_000)
     expect(page.locator("[data-upload-path='weights.bin']")).to_have_attribute("data-state", "failed")
+    expect(page.locator("[data-upload-path='weights.bin'] .mr-upload-status")).to_contain_text(
+        {"en": "the bucket answered 503", "ja": "バケットが 503 を返しました"}[language])
     assert axe_violations(page, axe) == []  # the upload row, its error and the form's error
     assert not errors, errors

@@ -8,24 +8,14 @@ import hashlib
 import os
 
 import google_crc32c
-import pytest
 import requests
 import sqlalchemy as sa
 
+from ..bigfiles.test_gcs_direct import app_config, store_kind  # noqa: F401  (fixtures: GCS that signs)
 from .conftest import make_tree, remote_files, version_id_of
 from .test_cli_parts import InFlight, _run
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-def store_kind() -> str:
-    return "gcs"
-
-
-@pytest.fixture
-def app_config(gcs_signing_key) -> dict:
-    return {"MODEL_REGISTRY_GCS_SIGNING_KEY": gcs_signing_key}
 
 
 def _leftovers(app) -> tuple[list[str], list[str]]:

@@ -12,24 +12,10 @@ import urllib.parse
 import pytest
 import requests
 
+from ..bigfiles.test_gcs_direct import app_config, backend, store_kind  # noqa: F401  (fixtures: GCS that signs)
 from .test_multipart_upload import PartCounter, _leftovers, _make
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-def backend() -> str:
-    return "sqlite"
-
-
-@pytest.fixture
-def store_kind() -> str:
-    return "gcs"
-
-
-@pytest.fixture
-def app_config(gcs_signing_key) -> dict:
-    return {"MODEL_REGISTRY_GCS_SIGNING_KEY": gcs_signing_key}
 
 
 @pytest.fixture

@@ -175,7 +175,7 @@
       }).then(function (xhr) {
         if (xhr.status === 200 || xhr.status === 201) return null;
         if (xhr.status === 308) return sendFrom(end, RETRIES);
-        throw new Error("the bucket answered " + xhr.status);
+        throw new Error(t("bucket_answered", { status: xhr.status }));
       }, function (error) {
         if (error.message === "canceled" || retries <= 0) throw error;
         // a network error: wait, ask the bucket how far it got, and go on from there
