@@ -111,6 +111,14 @@ class AnyPathConverter(PathConverter):
     part_isolating = False
 
 
+class SubtreeRestConverter(PathConverter):
+    """What follows a page subtree's first segment (``models``, ``model-registry``): nothing, or
+    a slash, space or control character (a newline) and anything after it, so the catch-all of
+    ``/models`` answers ``/models``, ``/models/x`` and ``/models%0A`` but not a host's ``/models-x``."""
+    regex = r"(?:[/\s\x00-\x1f\x7f][\s\S]*)?"
+    part_isolating = False
+
+
 def catch_all(view: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     """Mark ``view`` as a door's catch-all route (see :func:`refuse_other_method`)."""
     view.model_registry_catch_all = True  # type: ignore[attr-defined]

@@ -8,6 +8,8 @@ named by ``MODEL_REGISTRY_BASE_TEMPLATE``. Static files are served under
 ``{prefix}/-/model-registry/static`` so they never clash with the host's ``/static``.
 Every page refuses to be framed by another site (clickjacking); a host that sets its own
 ``X-Frame-Options`` or ``Content-Security-Policy`` in its ``after_request`` replaces them.
+Catch-all routes of the blueprint answer every other request under the pages' URLs with the
+registry's 404 or 405 page (see :func:`.errors.register_catch_all`).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import importlib
 
 from flask import Blueprint, Flask, Response
 
+from ..kit.failures import AnyPathConverter, SubtreeRestConverter
 from ..resources import templates_dir
 from . import context, errors
 
@@ -36,6 +39,8 @@ def create_blueprint(app: Flask, prefix: str) -> Blueprint:
     from pathlib import Path
 
     static_folder = Path(__file__).resolve().parent.parent / "static" / "model_registry"
+    app.url_map.converters.setdefault("mr_any_path", AnyPathConverter)
+    app.url_map.converters.setdefault("mr_subtree_rest", SubtreeRestConverter)
     bp = Blueprint("model_registry", __name__, url_prefix=prefix or None, template_folder=str(templates_dir()),
                    static_folder=str(static_folder), static_url_path=STATIC_URL_PATH)
     context.register(bp)
@@ -43,4 +48,5 @@ def create_blueprint(app: Flask, prefix: str) -> Blueprint:
     bp.after_request(refuse_foreign_frames)
     for name in PAGE_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(bp)
+    errors.register_catch_all(bp, prefix, app.extensions.get("csrf"))
     return bp

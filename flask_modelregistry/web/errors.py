@@ -2,6 +2,8 @@
 403 page for readers who try to write. Handlers are the blueprint's own, never app-wide."""
 from __future__ import annotations
 
+import typing as t
+
 from flask import Blueprint, current_app, render_template, request
 from markupsafe import escape
 from flask_wtf.csrf import CSRFError
@@ -11,7 +13,7 @@ from ..errors import NotFound, RegistryError, Unauthenticated
 from ..i18n import gettext
 from ..i18n import lazy_gettext as _l
 from .messages import translate_message
-from ..kit.failures import register_door, retry_headers
+from ..kit.failures import catch_all, refuse_other_method, register_door, retry_headers
 
 TITLES = {
     400: _l("The request could not be understood"),
@@ -70,4 +72,37 @@ def register(bp: Blueprint) -> None:
     def http_error(exc: HTTPException):
         if exc.code == 404:
             return not_found(NotFound("not found"))
-        return error_page(exc.code or 500, translate_message(exc.description or exc.name))
+        allow = {k: v for k, v in exc.get_headers() if k == "Allow"}  # a 405 says what the URL takes
+        if exc.code == 405 and allow:
+            message = gettext("This address does not take %(method)s requests; it takes %(allowed)s.",
+                              method=request.method, allowed=allow["Allow"])
+        else:
+            message = translate_message(exc.description or exc.name)
+        body, status = error_page(exc.code or 500, message)
+        return body, status, allow
+
+
+def register_catch_all(bp: Blueprint, prefix: str, csrf: t.Any = None) -> None:
+    """Routes that take every other request under the pages' URLs, so that it gets this door's
+    answer (its 404 page, or its 405 page with ``Allow`` from the URL map) and ``nosniff``, not
+    Flask's own HTML; the house registers no app-wide handler. With a URL prefix, everything under
+    it is the registry's; without one, only the registry's subtrees are (the host keeps the rest).
+    The route changes nothing and reads no body, so the host's CSRF check (``csrf``) skips it: a
+    wrong method is a 405, not a missing token."""
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+    @catch_all
+    def unknown_page(_rest: str = "", project: str | None = None):
+        refuse_other_method()
+        raise NotFound("no such page")
+
+    if csrf is not None:
+        csrf.exempt(unknown_page)
+    if prefix:
+        bp.add_url_rule("/", "unknown_page", unknown_page, methods=methods, strict_slashes=False)
+        bp.add_url_rule("/<mr_any_path:_rest>", "unknown_page", unknown_page, methods=methods, merge_slashes=False)
+        return
+    for subtree in ("/projects/<project>/models", "/projects/<project>/model-registry",
+                    "/projects/<project>/-/model-registry", "/-/model-registry"):
+        bp.add_url_rule(f"{subtree}<mr_subtree_rest:_rest>", "unknown_page", unknown_page, methods=methods,
+                        merge_slashes=False)
