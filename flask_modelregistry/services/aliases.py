@@ -64,10 +64,11 @@ def delete_alias(project: str, actor: Actor, model: RegisteredModel, alias: t.An
     s = session()
     lock_row(RegisteredModel, model.id, "model not found")
     deleted = s.execute(sa.delete(ModelAlias).where(ModelAlias.model_id == model.id, ModelAlias.alias == alias))
+    # MLflow's server fires the event for an alias that was not there too (its delete succeeds)
+    events.alias_deleted(project, model.name, alias)
     if deleted.rowcount:
         model.updated_at = utcnow()
         audit.record(project, actor, "model.alias.delete", "model", model.id, model.name, {"alias": alias})
-        events.alias_deleted(project, model.name, alias)
 
 
 def version_by_alias(project: str, actor: Actor, model: RegisteredModel, alias: t.Any) -> ModelVersion:

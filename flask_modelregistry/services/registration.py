@@ -236,8 +236,7 @@ def delete_version_tag(project: str, actor: Actor, version: ModelVersion, key: t
     if key in VERSION_TAGS:
         raise Invalid("The semantic version of a version cannot be deleted", fields={"key": "Reserved."})
     if key == PARENT_TAG:
-        if version.parent_version_id is not None:
-            events.version_tag_deleted(project, version.model.name, version.number, key)
+        events.version_tag_deleted(project, version.model.name, version.number, key)  # set or not, as MLflow
         versions.update_version(project, actor, version, parent_version_id=None)
         return
     if not isinstance(key, str):

@@ -403,8 +403,9 @@ def delete_version_tag(project: str, actor: Actor, version: ModelVersion, key: s
     key = nfc_key(key)
     lock_row(ModelVersion, version.id, "model version not found")
     deleted = session().execute(sa.delete(VersionTag).where(VersionTag.version_id == version.id, VersionTag.key == key))
+    # MLflow's server fires the event for a tag that was not there too (its delete succeeds)
+    events.version_tag_deleted(project, version.model.name, version.number, key)
     if deleted.rowcount:
-        events.version_tag_deleted(project, version.model.name, version.number, key)
         audit.record(project, actor, "version.tag.delete", "version", version.id,
                      f"{version.model.name}/{version.version}", {"key": key})
 

@@ -137,16 +137,21 @@ def test_package_api_alone(app, people):
         assert db.session.scalar(sa.select(sa.func.count(WebhookDelivery.id))) == 0
 
 
+def _mlflow_watched(live_server, people, receiver, monkeypatch, events: list[str]):
+    """The real MLflow client as rita, with a webhook of ``events`` to ``receiver``."""
+    from mlflow import MlflowClient
+
+    add_webhook(live_server.app.test_client(), people["max"], receiver, events)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"{live_server.url}/api/v1/projects/proj/ml/mlflow")
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", people["rita"].token)
+    return MlflowClient()
+
+
 def test_the_parent_version_tag_over_mlflow(live_server, people, receiver, monkeypatch):
     """``model_registry.parent_version`` is lineage, kept as a link, but MLflow clients set and delete
     it as a tag: it fires the tag events like any tag."""
-    from mlflow import MlflowClient
-
-    client = live_server.app.test_client()
-    add_webhook(client, people["max"], receiver, ["model_version_tag.set", "model_version_tag.deleted"])
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"{live_server.url}/api/v1/projects/proj/ml/mlflow")
-    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", people["rita"].token)
-    ml = MlflowClient()
+    ml = _mlflow_watched(live_server, people, receiver, monkeypatch,
+                         ["model_version_tag.set", "model_version_tag.deleted"])
     ml.create_registered_model("lineage")
     ml.create_model_version("lineage", "s3://b/1")
     second = ml.create_model_version("lineage", "s3://b/2")
@@ -156,3 +161,22 @@ def test_the_parent_version_tag_over_mlflow(live_server, people, receiver, monke
     assert got == [("model_version_tag.deleted", {"name": "lineage", "version": "2", "key": "model_registry.parent_version"}),
                    ("model_version_tag.set", {"name": "lineage", "version": "2", "key": "model_registry.parent_version",
                                               "value": "1"})]
+
+
+def test_deleting_a_tag_or_alias_that_does_not_exist_fires_as_mlflow_does(live_server, people, receiver,
+                                                                          monkeypatch):
+    """MLflow's server answers such a delete with success and fires its event all the same (its
+    store deletes nothing, its handler delivers the webhook); so does this one, through the real
+    client."""
+    ml = _mlflow_watched(live_server, people, receiver, monkeypatch,
+                         ["model_version_tag.deleted", "model_version_alias.deleted"])
+    ml.create_registered_model("absent")
+    ml.create_model_version("absent", "s3://b/1")
+    ml.delete_model_version_tag("absent", "1", "never-set")
+    ml.delete_model_version_tag("absent", "1", "model_registry.parent_version")
+    ml.delete_registered_model_alias("absent", "never-set")
+    got = _events(receiver, 3)
+    assert got == [("model_version_alias.deleted", {"name": "absent", "alias": "never-set"}),
+                   ("model_version_tag.deleted", {"name": "absent", "version": "1",
+                                                  "key": "model_registry.parent_version"}),
+                   ("model_version_tag.deleted", {"name": "absent", "version": "1", "key": "never-set"})]
