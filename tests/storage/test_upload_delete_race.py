@@ -9,7 +9,9 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
+import sqlalchemy as sa
 
 P = "/api/v1/projects/proj"
 ROUNDS = 6
@@ -62,3 +64,70 @@ def test_uploads_racing_a_model_delete_leave_no_object_without_a_row(live_server
     assert (len(left), rows, delete_codes) == (0, set(), [204] * ROUNDS), \
         f"{len(left)} objects without a row after {ROUNDS} rounds; deletes answered {delete_codes}"
     assert set(codes) <= {201, 404}, codes  # an upload that lost the race: its run is gone
+
+
+@pytest.mark.parametrize("change", ["upload", "file delete"])
+def test_a_file_change_while_its_model_is_deleted_takes_the_locks_in_the_deletes_order(app, backend, rita,
+                                                                                      monkeypatch, change):
+    """The delete locks the model's versions, then their runs, then deletes their files; an upload
+    being recorded locks its run (shared), a file delete its file's row, and each then writes its
+    version's row. Stopped right there while the model's delete waits for what it holds, the two
+    would wait for each other: PostgreSQL kills one (a deadlock, run again, and a 503 once the
+    attempts are spent under load). The file change must take the version first."""
+    import io
+
+    from flask_modelregistry.services import artifacts, unit_of_work
+    from flask_modelregistry.errors import NotFound
+
+    from .conftest import actor_of
+
+    if backend != "postgresql":
+        pytest.skip("SQLite takes one write lock per transaction: no deadlock")
+    client = app.test_client()
+    model = client.post(f"{P}/models", json={"name": "locks"}, headers=rita.headers).json
+    v = client.post(f"{P}/models/{model['id']}/versions", json={"version": "1.0.0"}, headers=rita.headers).json
+    files = f"{P}/models/{model['id']}/versions/{v['id']}/artifacts"
+    assert client.put(f"{files}/old.bin", data=b"o", headers=rita.headers).status_code == 201
+    recording, go_on = threading.Event(), threading.Event()
+    touch, kind = artifacts._touch, unit_of_work._kind
+    sqlstates: list[str | None] = []
+
+    def paused_touch(run_id: str) -> None:
+        if not recording.is_set():
+            recording.set()
+            go_on.wait(30)
+        touch(run_id)
+
+    def seen(exc: BaseException) -> str | None:
+        sqlstates.append(unit_of_work._sqlstate(exc) if isinstance(exc, sa.exc.DBAPIError) else None)
+        return kind(exc)
+
+    monkeypatch.setattr(artifacts, "_touch", paused_touch)
+    monkeypatch.setattr(unit_of_work, "_kind", seen)
+    results: dict[str, object] = {}
+
+    def upload() -> None:
+        with app.app_context():
+            try:
+                if change == "upload":
+                    results["upload"] = artifacts.upload_artifact("proj", actor_of(rita), v["run_id"], "a.bin",
+                                                                  io.BytesIO(b"x" * 100)).path
+                else:
+                    results["upload"] = artifacts.delete_artifacts("proj", actor_of(rita), v["run_id"], ["old.bin"])
+            except NotFound as exc:  # the delete went first
+                results["upload"] = exc
+
+    def delete() -> None:
+        results["delete"] = app.test_client().delete(f"{P}/models/{model['id']}", headers=rita.headers).status_code
+
+    uploader = threading.Thread(target=upload)
+    uploader.start()
+    assert recording.wait(30)
+    deleter = threading.Thread(target=delete)
+    deleter.start()
+    time.sleep(1.0)  # the delete now holds the version and waits for the run
+    go_on.set()
+    uploader.join(60)
+    deleter.join(60)
+    assert results["delete"] == 204, results
+    assert "40P01" not in sqlstates, sqlstates  # no deadlock was broken by the database
