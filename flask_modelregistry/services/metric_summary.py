@@ -133,9 +133,14 @@ def summarise(project: str, actor: Actor, run: Run) -> RunMetricsSummary:
                    .where(other.run_id == run.id, other.key == r.key, other.step >= bucket.c.start)
                    .correlate(bucket).scalar_subquery())
         first_at = last_at(r.key, step_at).correlate(bucket)
-        points = s.execute(sa.select(m.step, m.value, m.is_nan).where(m.id.in_(sa.select(first_at).select_from(bucket)))
-                           .order_by(m.step))
-        series[r.key] = [MetricPoint(int(p.step), float(p.value)) for p in points if not p.is_nan]
+        # joined, not ``IN``: PostgreSQL would run the seeks twice, to hash them and to probe
+        found = sa.select(first_at.label("id")).select_from(bucket).subquery("bucket_points")
+        points = s.execute(sa.select(m.step, m.value, m.is_nan).join(found, m.id == found.c.id).order_by(m.step))
+        seen: dict[int, MetricPoint] = {}  # two buckets may find the same value (no step in between)
+        for p in points:
+            if not p.is_nan:
+                seen.setdefault(int(p.step), MetricPoint(int(p.step), float(p.value)))
+        series[r.key] = list(seen.values())
 
     summaries = [MetricSummary(key=r.key, count=r.value_count, minimum=r.min_value, maximum=r.max_value,
                                last=MetricValue(r.key, math.nan if r.latest_is_nan else r.latest_value,
