@@ -2,10 +2,13 @@
 fsync, measured in the same run on the same disk.
 
 Local store (example app, gunicorn 2 gthread workers): the JSON API PUT, MLflow ``log_artifact``
-(one PUT), ``log_artifact`` with MLflow's multipart protocol (parts in parallel), and downloads;
+(one PUT: the client asks ``server-info``, which offers no multipart on the local store),
+``log_artifact`` with ``MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true`` (parts in parallel), and downloads;
 then the same ``log_artifact`` and download against ``mlflow server`` (2 workers, proxied
 artifacts). A 5 GiB body made on the fly goes through the JSON API to show the worker's memory
-stays flat. GCS (gcp-storage-emulator in its own process, 256 MiB: it holds objects in memory):
+stays flat. The machine's own limits are measured in the same turns: sha256 of the file, and each
+client (MLflow's ``log_artifact``, the JSON PUT's) sending it to a server that discards what it
+reads (:mod:`bench.discard`). GCS (gcp-storage-emulator in its own process, 256 MiB: it holds objects in memory):
 the JSON API PUT through the app, a direct upload to a resumable session, and multipart uploads
 by MLflow's client and by ``modelregistry`` with their parts through the app (a store that cannot
 sign) and straight to the bucket (a store that signs), with the worker thread-seconds each holds
@@ -31,7 +34,7 @@ import requests
 from .api_workload import _make_file as make_file
 from .bodies import GeneratedBody, put_body
 from .mlflow_workload import CLIENT_ENV, mlflow_server_available, start_mlflow_server
-from .servers import Server, request_seconds, start_example_app, start_gcs_emulator
+from .servers import Server, request_seconds, start_discard_server, start_example_app, start_gcs_emulator
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -51,6 +54,30 @@ def cp_fsync(src: Path, workdir: Path) -> t.Callable[[], None]:
             os.close(fd)
         dst.unlink()
     return run
+
+
+def sha256_alone(src: Path) -> t.Callable[[], None]:
+    """sha256 of the file read from the page cache into one reused buffer: the hashing ceiling."""
+    def run() -> None:
+        digest, view = hashlib.sha256(), memoryview(bytearray(8 * MiB))
+        with open(src, "rb", buffering=0) as fh:
+            while got := fh.readinto(view):
+                digest.update(view[:got])
+    return run
+
+
+def client_ceilings(src: Path, size: int, discard_url: str) -> dict[str, t.Callable[[], None]]:
+    """The clients sending the file to a server that reads and discards it: how fast each client
+    can send on this machine, whatever the server does."""
+    from mlflow.store.artifact.http_artifact_repo import HttpArtifactRepository
+
+    repo = HttpArtifactRepository(f"{discard_url}/api/2.0/mlflow-artifacts/artifacts/0/run/artifacts")
+
+    def put() -> None:
+        with open(src, "rb") as fh:
+            status, _answer = put_body(f"{discard_url}/discard", _Sized(fh, size), {})
+        assert status == 200
+    return {"mlflow_client": lambda: repo.log_artifact(str(src)), "put_client": put}
 
 
 def _version(session: requests.Session, api: str, name: str) -> tuple[str, str]:
@@ -108,8 +135,10 @@ def measure_local(src: Path, sha: str, size: int, workdir: Path, reps: int,
                   big: int) -> tuple[dict[str, float], dict[str, float] | None, float, str | None]:
     """Every path on the registry and on MLflow's server, both running, taking turns transfer by
     transfer (so a busy moment of the shared machine hits both alike); and cp with fsync between."""
-    ours, theirs, cp = _Best(), _Best(), []
+    ours, theirs, cp, machine = _Best(), _Best(), [], _Best()
+    loads: list[float] = []
     server = start_example_app(workdir / "registry")
+    discard = start_discard_server()
     skipped = mlflow_server_available()
     mlflow_server = None if skipped else start_mlflow_server(workdir / "mlflow")
     try:
@@ -130,10 +159,14 @@ def measure_local(src: Path, sha: str, size: int, workdir: Path, reps: int,
         run_mp = _mlflow(tracking, server.token, multipart=True).create_run("0").info.run_id
         run_theirs = _mlflow(mlflow_server.url, None, multipart=False).create_run("0").info.run_id if mlflow_server else None
         copy = cp_fsync(src, workdir)
+        ceilings = {"sha256": sha256_alone(src), **client_ceilings(src, size, discard.host)}
         for _ in range(reps):
+            loads.append(os.getloadavg()[0])
             start = time.perf_counter()
             copy()
             cp.append(time.perf_counter() - start)
+            for name, fn in ceilings.items():
+                machine.time(name, server, fn)
             ours.time("json_put", server, json_put)
             c = _mlflow(tracking, server.token, multipart=False)
             ours.time("log_artifact", server, lambda: c.log_artifact(run_ours, str(src)))
@@ -153,11 +186,14 @@ def measure_local(src: Path, sha: str, size: int, workdir: Path, reps: int,
                                                                      dict(session.headers)), body))
     finally:
         server.stop()
+        discard.stop()
         if mlflow_server:
             with contextlib.suppress(Exception):
                 mlflow_server.stop()
     out = ours.figures(size)
     out.update(big_best.figures(big))
+    out.update({k: v for k, v in machine.figures(size).items() if not k.endswith("_mem")})
+    out["load_min"], out["load_max"] = min(loads), max(loads)
     return out, (theirs.figures(size) if mlflow_server else None), size / MiB / min(cp), skipped
 
 
@@ -311,8 +347,14 @@ def report(size: int, big: int, gcs_size: int, cp: float, ours: dict[str, float]
     print(f"Big files: {size // MiB} MiB on the local store, gunicorn 2 gthread workers; registry, MLflow's "
           "server and cp taking turns, best of the runs")
     print("-" * 100)
+    print(f"load average (1 min) at each round: {ours['load_min']:.1f} to {ours['load_max']:.1f} on "
+          f"{os.cpu_count()} cores")
     print(f"{'path':<44} {'MiB/s':>8} {'worker +MiB':>12} {'vs mlflow':>10} {'vs cp+fsync':>12}")
     print(f"{'cp + fsync, same file, same disk':<44} {cp:8.0f} {'':>12} {'':>10} {'1.00':>12}")
+    for label, key in (("sha256 alone (file in the page cache)", "sha256"),
+                       ("MLflow client to a discarding server", "mlflow_client"),
+                       ("JSON PUT client to a discarding server", "put_client")):
+        print(f"{label:<44} {ours[key]:8.0f} {'':>12} {'':>10} {ours[key] / cp:11.2f}x")
     rows = [("JSON API PUT", "json_put", "log_artifact"), ("MLflow log_artifact (one PUT)", "log_artifact", "log_artifact"),
             ("MLflow log_artifact, multipart (parallel parts)", "multipart", "log_artifact"),
             ("MLflow download_artifacts", "download", "download")]

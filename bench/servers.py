@@ -155,3 +155,18 @@ def request_seconds(log: Path, since: int = 0, *, path_part: str = "") -> tuple[
     lines = log.read_text().splitlines() if log.exists() else []
     return sum(int(line.rsplit(" ", 1)[-1]) for line in lines[since:]
                if path_part in line.split(" ", 2)[1]) / 1e6, len(lines)
+
+
+def start_discard_server() -> EmulatorProcess:
+    """:mod:`bench.discard` in a process of its own; ``host`` is its base URL."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "bench.discard", str(port)], cwd=Path(__file__).parent.parent)
+    host = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return EmulatorProcess(host, process)

@@ -22,6 +22,7 @@ from ..config import config_value
 from ..services import artifact_tree, mlflow_views, multipart, registered_models, registration, tracking
 from ..services import artifacts as artifact_service
 from ..services.artifact_locations import join
+from ..state import current_state
 from .errors import MlflowError
 from .protocol import Params, actor, compact, missing, ok, project
 from .routing import API, API3, ARTIFACTS, route
@@ -176,9 +177,13 @@ def presigned_download(artifact_path: str):
 
 @route(API3 + "/server-info", "GET")
 def server_info():
+    """What the client may use. Multipart uploads are taken whenever they are on; they are offered
+    to a client that asks (one without ``MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD``) only where the
+    store gains from them (:attr:`~..storage.base.ArtifactStore.multipart_preferred`)."""
+    offered = bool(config_value("MULTIPART_UPLOADS")) and current_state().store.multipart_preferred
     return ok({
         "store_type": "SqlStore", "workspaces_enabled": False, "trace_archival_enabled": False,
-        "multipart_uploads_enabled": bool(config_value("MULTIPART_UPLOADS")), "multipart_downloads_enabled": False,
+        "multipart_uploads_enabled": offered, "multipart_downloads_enabled": False,
         "presigned_upload_run_id_supported": False, "presigned_upload_model_id_supported": False,
         "features_enabled": {"gateway": False},
     })

@@ -69,6 +69,11 @@ class ArtifactStore(abc.ABC):
 
     #: a short name shown in logs and on the settings page
     kind = "abstract"
+    #: whether clients that ask (MLflow's ``server-info``) are told to send large files in
+    #: parallel parts. Parts arrive out of order, so the joined file is read back once to hash
+    #: it, where one streamed PUT is hashed as it arrives: worth it only where one stream is
+    #: slower than the store (not on a local disk). Parts are taken either way.
+    multipart_preferred = False
 
     @abc.abstractmethod
     def write(self, key: str, stream: t.BinaryIO, *, max_size: int | None = None,

@@ -23,6 +23,7 @@ DEFAULT_CHUNK = 8 * 1024 * 1024
 
 class GCSArtifactStore(ArtifactStore):
     kind = "gcs"
+    multipart_preferred = True  # one stream to GCS is bound by one connection; GCS composes the parts
 
     def __init__(self, bucket: Bucket, prefix: str = "", *, chunk_size: int = DEFAULT_CHUNK,
                  signing_credentials: t.Any = None) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import TooLarge
 from .base import READ_CHUNK, ArtifactStore, ListedObject, StoredObject, partial_tag
-from .pipeline import hash_and_write, hash_stream, pwrite_stream
+from .pipeline import hash_and_write, hash_stream, open_for_write, pwrite_stream
 
 
 #: tries to put a file into its folder while deletes keep pruning that folder
@@ -58,7 +58,7 @@ class LocalArtifactStore(ArtifactStore):
         self._tmp.mkdir(parents=True, exist_ok=True)
         tmp = self._part(key)
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            fd = open_for_write(tmp)
             try:
                 size, sha256 = hash_and_write(stream, fd, max_size=max_size)
                 os.fsync(fd)

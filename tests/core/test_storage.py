@@ -1,15 +1,17 @@
 """Both artifact stores: streamed, atomic writes; ranged reads; deletes; the size limit."""
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import io
+import mmap
 import os
 import uuid
 
 import pytest
 
 from flask_modelregistry.errors import TooLarge
-from flask_modelregistry.storage import GCSArtifactStore, LocalArtifactStore, store_from_uri
+from flask_modelregistry.storage import GCSArtifactStore, LocalArtifactStore, pipeline, store_from_uri
 
 
 class FailingStream(io.RawIOBase):
@@ -127,3 +129,64 @@ def test_local_writes_racing_deletes_in_one_folder_all_succeed(tmp_path):
         thread.join()
     assert failures == []
     assert list(store.list_objects()) == [] and not (tmp_path / "runs").exists()
+
+
+class Trickle(io.RawIOBase):
+    """A body that arrives in uneven pieces, as from a socket (``read`` only, like a WSGI input)."""
+
+    def __init__(self, data: bytes, piece: int) -> None:
+        self.data, self.pos, self.piece = data, 0, piece
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        size = min(size if size is not None and size >= 0 else len(self.data), self.piece)
+        self.piece = self.piece % 70001 + 1  # vary the next piece's size
+        out = self.data[self.pos:self.pos + size]
+        self.pos += len(out)
+        return out
+
+
+@pytest.mark.parametrize("size", [1, 4095, 4096, 4097, pipeline.DIRECT_CHUNK, pipeline.DIRECT_CHUNK + 1,
+                                  3 * pipeline.DIRECT_CHUNK + 12345])
+def test_local_writes_of_any_length_are_exact(tmp_path, size):
+    """Whole blocks go straight to the disk and the tail through the page cache: every length
+    around the block and buffer sizes comes out byte for byte, from readinto and read streams."""
+    store = LocalArtifactStore(tmp_path / "store")
+    data = os.urandom(size)
+    for name, stream in (("into", io.BytesIO(data)), ("read", Trickle(data, 65536))):
+        stored = store.write(f"runs/r/{name}", stream, max_size=10**9)
+        assert (stored.size, stored.sha256) == (size, hashlib.sha256(data).hexdigest())
+        assert b"".join(store.read(f"runs/r/{name}")) == data
+
+
+def _cached_fraction(path) -> float:
+    """The share of the file's pages that are in the page cache (mincore on a mapping of it)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    size = os.path.getsize(path)
+    pages = (size + mmap.PAGESIZE - 1) // mmap.PAGESIZE
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), size, access=mmap.ACCESS_COPY) as mapped:
+        vec = ctypes.create_string_buffer(pages)
+        address = ctypes.addressof(ctypes.c_char.from_buffer(mapped))
+        assert libc.mincore(ctypes.c_void_p(address), size, vec) == 0, os.strerror(ctypes.get_errno())
+        return sum(b & 1 for b in vec.raw) / pages
+
+
+def test_a_large_local_write_bypasses_the_page_cache(tmp_path):
+    """A file of gigabytes written through the page cache costs a copy of every byte and as much
+    cache memory as the file (pushing out what else is cached): the local store writes whole
+    blocks with O_DIRECT, so next to nothing of an upload is left cached."""
+    store = LocalArtifactStore(tmp_path / "store")
+    probe = tmp_path / "probe"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_DIRECT))
+    except OSError:
+        pytest.skip("this file system takes no O_DIRECT writes")
+    data = os.urandom(4 * pipeline.DIRECT_CHUNK + 100)
+    stored = store.write("runs/r/big", io.BytesIO(data), max_size=10**9)
+    path = store.root / "runs/r/big"
+    assert stored.size == len(data)
+    assert _cached_fraction(path) < 0.05
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == stored.sha256

@@ -72,8 +72,6 @@ def _make(path, size):
 def test_parts_in_parallel_assemble_the_file(tracking, mlflow_client, multipart_env, tmp_path, store_kind):
     counter = PartCounter(tracking.app)
     c = mlflow_client
-    info = tracking.http("GET", "/api/3.0/mlflow/server-info").json()
-    assert info["multipart_uploads_enabled"] is True
     c.create_registered_model("mp")
     mv = c.create_model_version("mp", "s3://b/1", tags={"model_registry.version": "1.0.0"})
     source = tmp_path / "weights.bin"
@@ -89,6 +87,28 @@ def test_parts_in_parallel_assemble_the_file(tracking, mlflow_client, multipart_
     assert hashlib.sha256(open(local, "rb").read()).hexdigest() == expected
     pending, objects = _leftovers(tracking.app)
     assert pending == [] and len(objects) == 1  # the file itself, no part left
+
+
+@pytest.mark.parametrize(("store_kind", "parts"), [("local", 0), ("gcs", 3)])
+def test_a_client_left_to_ask_the_server_gets_multipart_only_where_it_pays(
+        tracking, mlflow_client, monkeypatch, tmp_path, store_kind, parts):
+    """Without ``MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD`` the client asks ``server-info``. On the
+    local folder one streamed PUT is hashed as it arrives, while parts arriving out of order must
+    be read back to be hashed, so the server says no there (as MLflow's server says for a local
+    artifact root); on GCS the parts are composed, and it says yes."""
+    monkeypatch.delenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", raising=False)
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(MiB))
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(MiB))
+    counter = PartCounter(tracking.app)
+    info = tracking.http("GET", "/api/3.0/mlflow/server-info").json()
+    assert info["multipart_uploads_enabled"] is (parts > 0)
+    run = mlflow_client.create_run("0")
+    source = tmp_path / "weights.bin"
+    expected = _make(source, 2 * MiB + 5)
+    mlflow_client.log_artifact(run.info.run_id, str(source))
+    assert counter.total == parts
+    local = mlflow_client.download_artifacts(run.info.run_id, "weights.bin", str(tmp_path / "dl"))
+    assert hashlib.sha256(open(local, "rb").read()).hexdigest() == expected
 
 
 @pytest.mark.parametrize("store_kind", ["local", "gcs"])
