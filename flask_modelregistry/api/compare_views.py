@@ -29,9 +29,9 @@ def _model(project: str, model_id: int):
     return model_service.get_model(project, request_actor(), model_id)
 
 
-def _run_of(project: str, model_id: int, version_id: int):
+def _run_id_of(project: str, model_id: int, version_id: int) -> str:
     version = version_service.get_version(project, request_actor(), _model(project, model_id), version_id)
-    return version.run
+    return read_models.version_ref(version).run_id
 
 
 def comparison_json(c: compare_service.Comparison) -> dict[str, t.Any]:
@@ -99,7 +99,7 @@ def _datasets_json(run_id: str) -> dict[str, t.Any]:
 @route(V + "/datasets", "GET", summary="The datasets a version was trained and evaluated on", tag="versions",
        response=cs.DatasetList)
 def get_datasets(project: str, model_id: int, version_id: int):
-    return jsonify(_datasets_json(_run_of(project, model_id, version_id).id))
+    return jsonify(_datasets_json(_run_id_of(project, model_id, version_id)))
 
 
 @route(V + "/datasets", "PUT", summary="Replace a version's datasets", tag="versions", body=Dataset,
@@ -108,6 +108,6 @@ def get_datasets(project: str, model_id: int, version_id: int):
                    "the version's datasets become exactly these. The parent version is set with PATCH "
                    "`parent_version_id` on the version.")
 def put_datasets(project: str, model_id: int, version_id: int, body: list[dict[str, t.Any]]):
-    run = _run_of(project, model_id, version_id)
-    tracking.replace_datasets(project, request_actor(), run, body)
-    return jsonify(_datasets_json(run.id))
+    run_id = _run_id_of(project, model_id, version_id)
+    tracking.replace_datasets(project, request_actor(), tracking.get_run(project, request_actor(), run_id), body)
+    return jsonify(_datasets_json(run_id))

@@ -41,6 +41,15 @@ def _version(project: str, model_id: int, version_id: int):
     return model, version_service.get_version(project, request_actor(), model, version_id)
 
 
+def _run_id(version) -> str:
+    """The run holding the version's files and metrics (``version``: a handle from the services)."""
+    return read_models.version_ref(version).run_id
+
+
+def _run(project: str, version):
+    return tracking.get_run(project, request_actor(), _run_id(version))
+
+
 def _version_json(model, version) -> dict[str, t.Any]:
     return versions_json([read_models.version_view(model, version)])[0]
 
@@ -163,7 +172,7 @@ def delete_version(project: str, model_id: int, version_id: int):
                    "every value is kept, the latest shows on the version.")
 def log_metrics(project: str, model_id: int, version_id: int, body: list[dict[str, t.Any]]):
     model, version = _version(project, model_id, version_id)
-    tracking.log_metrics(project, request_actor(), version.run, body)
+    tracking.log_metrics(project, request_actor(), _run(project, version), body)
     return _created(_version_json(model, version))
 
 
@@ -172,7 +181,7 @@ def log_metrics(project: str, model_id: int, version_id: int, body: list[dict[st
 def metric_history(project: str, model_id: int, version_id: int, query: dict[str, t.Any]):
     """Every value logged (of ``key``), ordered by key, step and time, ``per_page`` (at most 1000) at a time."""
     _m, version = _version(project, model_id, version_id)
-    page = metric_summary.history_page(project, request_actor(), version.run, key=query["key"], page=query["page"],
+    page = metric_summary.history_page(project, request_actor(), _run_id(version), key=query["key"], page=query["page"],
                                        per_page=query["per_page"])
     return jsonify({"items": [metric_json(m) for m in page.items], "page": page.page, "per_page": page.per_page,
                     "total": page.total})
@@ -183,7 +192,7 @@ def metric_history(project: str, model_id: int, version_id: int, query: dict[str
 def put_params(project: str, model_id: int, version_id: int, body: dict[str, str]):
     """The version's parameters become exactly the given object of strings."""
     model, version = _version(project, model_id, version_id)
-    tracking.log_params(project, request_actor(), version.run, body, replace=True)
+    tracking.log_params(project, request_actor(), _run(project, version), body, replace=True)
     return jsonify(_version_json(model, version))
 
 
@@ -201,7 +210,7 @@ def put_metadata(project: str, model_id: int, version_id: int, body: dict[str, s
 @route(V + "/artifacts", "GET", summary="List a version's files", tag="artifacts", response=schemas.ArtifactList)
 def list_artifacts(project: str, model_id: int, version_id: int):
     _m, version = _version(project, model_id, version_id)
-    items = artifact_service.list_artifacts(project, request_actor(), version.run_id)
+    items = artifact_service.list_artifacts(project, request_actor(), _run_id(version))
     return jsonify({"items": [artifact_json(a) for a in items], "total": len(items)})
 
 
@@ -210,7 +219,7 @@ def list_artifacts(project: str, model_id: int, version_id: int):
        description="The body is the file itself. The same path again answers 409; above the size limit, 413.")
 def upload_artifact(project: str, model_id: int, version_id: int, path: str):
     _m, version = _version(project, model_id, version_id)
-    artifact = transfer.upload_from_request(project, request_actor(), version.run_id, path)
+    artifact = transfer.upload_from_request(project, request_actor(), _run_id(version), path)
     return _created(artifact_json(artifact))
 
 
@@ -218,14 +227,14 @@ def upload_artifact(project: str, model_id: int, version_id: int, path: str):
        raw_response=True)
 def download_artifact(project: str, model_id: int, version_id: int, path: str):
     _m, version = _version(project, model_id, version_id)
-    artifact = artifact_service.get_artifact(project, request_actor(), version.run_id, path)
+    artifact = artifact_service.get_artifact(project, request_actor(), _run_id(version), path)
     return transfer.download_response(artifact)
 
 
 @route(V + "/artifacts/<path:path>", "DELETE", summary="Delete a file", tag="artifacts", status=204)
 def delete_artifact(project: str, model_id: int, version_id: int, path: str):
     _m, version = _version(project, model_id, version_id)
-    artifact_service.delete_artifacts(project, request_actor(), version.run_id, [path])
+    artifact_service.delete_artifacts(project, request_actor(), _run_id(version), [path])
     return _no_content()
 
 
@@ -234,7 +243,7 @@ def delete_artifact(project: str, model_id: int, version_id: int, path: str):
 def delete_artifacts(project: str, model_id: int, version_id: int, body: dict[str, t.Any]):
     """All named files must exist, or nothing is deleted (404)."""
     _m, version = _version(project, model_id, version_id)
-    artifact_service.delete_artifacts(project, request_actor(), version.run_id, body["paths"])
+    artifact_service.delete_artifacts(project, request_actor(), _run_id(version), body["paths"])
     return _no_content()
 
 

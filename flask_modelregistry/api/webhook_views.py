@@ -19,18 +19,14 @@ _hook_schema = ws.Webhook()
 _delivery_schema = ws.Delivery()
 
 
-def webhook_json(hook: t.Any) -> dict[str, t.Any]:
-    """The webhook (a handle from the services) as the JSON API shows it."""
-    view: WebhookView = webhook_service.webhook_view(hook)
+def webhook_json(view: WebhookView) -> dict[str, t.Any]:
     return _hook_schema.dump({
         "id": view.id, "name": view.name, "url": view.url, "events": list(view.events),
         "description": view.description, "status": view.status, "has_secret": view.has_secret,
         "created_at": view.created_at, "updated_at": view.updated_at})
 
 
-def delivery_json(delivery: t.Any) -> dict[str, t.Any]:
-    """The delivery (a handle from the services) as the JSON API shows it."""
-    d: DeliveryView = webhook_service.delivery_view(delivery)
+def delivery_json(d: DeliveryView) -> dict[str, t.Any]:
     return _delivery_schema.dump({
         "id": d.id, "delivery_id": d.delivery_id, "event": d.event, "state": d.state, "attempts": d.attempts,
         "next_attempt_at": d.next_attempt_at if d.state == "pending" else None, "created_at": d.created_at,
@@ -63,7 +59,7 @@ def create_webhook(project: str, body: dict[str, t.Any]):
 
 @route(H, "GET", summary="Get a webhook", tag="webhooks", response=ws.Webhook, need="admin")
 def get_webhook(project: str, webhook_id: int):
-    return jsonify(webhook_json(_hook(project, webhook_id)))
+    return jsonify(webhook_json(webhook_service.webhook_view(_hook(project, webhook_id))))
 
 
 @route(H, "PATCH", summary="Change a webhook (name, URL, events, secret, description, status)", tag="webhooks",

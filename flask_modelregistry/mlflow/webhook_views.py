@@ -80,7 +80,7 @@ def create_webhook():
     hook = webhook_service.create_webhook(project(), actor(), name=name, url=url, events=events,
                                           secret=p.string("secret"), description=p.string("description") or "",
                                           status=_status(p) or "ACTIVE")
-    return ok({"webhook": webhook_entity(webhook_service.webhook_view(hook))})
+    return ok({"webhook": webhook_entity(hook)})
 
 
 def _page_offset(token: str | None) -> int:
@@ -106,7 +106,7 @@ def list_webhooks():
     token = None
     if offset + len(hooks) < total:
         token = base64.b64encode(json.dumps({"offset": offset + max_results}).encode()).decode()
-    shown = [webhook_entity(webhook_service.webhook_view(h)) for h in hooks]
+    shown = [webhook_entity(h) for h in hooks]
     return ok(compact({"webhooks": shown, "next_page_token": token}))
 
 
@@ -129,7 +129,7 @@ def update_webhook(webhook_id: str):
     hook = webhook_service.update_webhook(
         project(), actor(), hook, name=p.string("name") or None, url=p.string("url") or None, events=events,
         description=p.string("description") if p.has("description") else None, status=_status(p), **changes)
-    return ok({"webhook": webhook_entity(webhook_service.webhook_view(hook))})
+    return ok({"webhook": webhook_entity(hook)})
 
 
 @route(HOOKS + "/<webhook_id>", "DELETE")

@@ -21,7 +21,7 @@ from . import audit
 from .access import authorize
 from .common import check_name, lock_row, row_id, session, unit_of_work
 from .identity import Actor
-from .read_models import DatasetView, ParentRef, VersionView, version_views
+from .read_models import DatasetView, ModelRef, ParentRef, VersionView, model_ref, version_views
 from .tracking import DATASET_ROLES
 from .versions import MetricValue
 
@@ -138,7 +138,7 @@ class LineageChange:
 
 @dataclasses.dataclass(frozen=True)
 class Comparison:
-    model: RegisteredModel
+    model: ModelRef
     versions: list[ComparedVersion]
     metrics: list[MetricRow]
     params: list[ValueRow]
@@ -209,7 +209,7 @@ def compare_versions(project: str, actor: Actor, model: RegisteredModel, version
                for v in version_views(model, rows)]
     goals = dict(model.metric_goals or {})
     return Comparison(
-        model=model, versions=columns,
+        model=model_ref(model), versions=columns,
         metrics=metric_rows(columns, goals),
         params=value_rows([c.version.params for c in columns]),
         metadata=value_rows([c.version.metadata for c in columns]),

@@ -20,6 +20,7 @@ from .access import authorize
 from .common import check_name, session
 from .compare import GOALS, best_of
 from .identity import Actor
+from .read_models import ModelRef, model_ref
 from .versions import latest_metrics, semver_order
 
 MAX_EVOLUTION_VERSIONS = 500
@@ -68,7 +69,7 @@ class MetricSeries:
 
 @dataclasses.dataclass(frozen=True)
 class Evolution:
-    model: RegisteredModel
+    model: ModelRef
     order: str
     versions: list[EvolutionVersion]
     available_metrics: list[str]
@@ -132,7 +133,7 @@ def evolution(project: str, actor: Actor, model: RegisteredModel, *, metrics: t.
             best_id = [p.version_id for p in points if p.value == best][-1]
         series.append(MetricSeries(key=key, goal=goal, points=points, best_version_id=best_id))
     return Evolution(
-        model=model, order=order,
+        model=model_ref(model), order=order,
         versions=[EvolutionVersion(id=v.id, version=v.version, number=v.number, created_at=v.created_at,
                                    is_prerelease=v.semver_prerelease is not None) for v in rows],
         available_metrics=available, series=series, truncated=truncated)

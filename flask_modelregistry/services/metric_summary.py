@@ -64,16 +64,16 @@ class RunMetricsSummary:
     total_steps: int
 
 
-def history_page(project: str, actor: Actor, run: Run, *, key: t.Any = None, page: int = 1,
+def history_page(project: str, actor: Actor, run_id: str, *, key: t.Any = None, page: int = 1,
                  per_page: int = 100) -> Page[MetricValue]:
     """One page of the run's logged values (of ``key``), by key, step and time, paged in SQL."""
     authorize(project, actor, "read")
     if page < 1 or per_page < 1:
         raise Invalid("page and per_page must be 1 or more", fields={"page": "Must be 1 or more."})
     per_page = min(per_page, MAX_HISTORY_PER_PAGE)
-    stmt = sa.select(RunMetric).where(RunMetric.run_id == run.id)
+    stmt = sa.select(RunMetric).where(RunMetric.run_id == run_id)
     agg = RunMetricAggregate
-    counted = sa.select(sa.func.coalesce(sa.func.sum(agg.value_count), 0)).where(agg.run_id == run.id)
+    counted = sa.select(sa.func.coalesce(sa.func.sum(agg.value_count), 0)).where(agg.run_id == run_id)
     if key is not None:
         key = check_key(key, "key")
         stmt = stmt.where(RunMetric.key == key)
@@ -86,7 +86,7 @@ def history_page(project: str, actor: Actor, run: Run, *, key: t.Any = None, pag
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
-def summarise(project: str, actor: Actor, run: Run) -> RunMetricsSummary:
+def summarise(project: str, actor: Actor, run_id: str) -> RunMetricsSummary:
     """The version page's view of a run's metrics. Nothing here reads every value: the per-metric
     figures are one row each of the aggregates kept on write (:mod:`.metric_aggregates`), the
     table's steps are one index range of the run's distinct steps, and every chart point and table
@@ -94,10 +94,10 @@ def summarise(project: str, actor: Actor, run: Run) -> RunMetricsSummary:
     authorize(project, actor, "read")
     s = session()
     agg = RunMetricAggregate
-    stat_rows = s.scalars(sa.select(agg).where(agg.run_id == run.id).order_by(agg.key).limit(MAX_KEYS + 1)).all()
+    stat_rows = s.scalars(sa.select(agg).where(agg.run_id == run_id).order_by(agg.key).limit(MAX_KEYS + 1)).all()
     total_keys = len(stat_rows)
     if total_keys > MAX_KEYS:  # only then are the metrics counted (one index range of the aggregates)
-        total_keys = s.scalar(sa.select(sa.func.count()).select_from(agg).where(agg.run_id == run.id)) or 0
+        total_keys = s.scalar(sa.select(sa.func.count()).select_from(agg).where(agg.run_id == run_id)) or 0
         stat_rows = stat_rows[:MAX_KEYS]
     if not stat_rows:
         return RunMetricsSummary([], 0, {}, [], 0)
@@ -107,12 +107,12 @@ def summarise(project: str, actor: Actor, run: Run) -> RunMetricsSummary:
 
     def last_at(key: t.Any, step: t.Any) -> t.Any:
         """The id of the last value of ``key`` logged at ``step``: one backward seek in the index."""
-        return (sa.select(other.id).where(other.run_id == run.id, other.key == key, other.step == step)
+        return (sa.select(other.id).where(other.run_id == run_id, other.key == key, other.step == step)
                 .order_by(other.timestamp.desc(), other.id.desc()).limit(1).scalar_subquery())
 
     # the table: the run's most recent distinct steps, and the last value of each metric at each
-    total_steps = s.scalar(sa.select(Run.metric_step_count).where(Run.id == run.id)) or 0
-    steps = (sa.select(RunMetricStep.step).where(RunMetricStep.run_id == run.id)
+    total_steps = s.scalar(sa.select(Run.metric_step_count).where(Run.id == run_id)) or 0
+    steps = (sa.select(RunMetricStep.step).where(RunMetricStep.run_id == run_id)
              .order_by(RunMetricStep.step.desc()).limit(MAX_TABLE_STEPS).subquery("recent_steps"))
     key_list = _literals(keys, sa.String, "key", "shown_keys")
     cells = (sa.select(last_at(key_list.c.key, steps.c.step).correlate(key_list, steps))
@@ -130,7 +130,7 @@ def summarise(project: str, actor: Actor, run: Run) -> RunMetricsSummary:
         starts = sorted({r.first_step + span * i // MAX_BUCKETS for i in range(MAX_BUCKETS)} | {r.last_step})
         bucket = _literals(starts, sa.BigInteger, "start", "bucket_starts")
         step_at = (sa.select(sa.func.min(other.step))
-                   .where(other.run_id == run.id, other.key == r.key, other.step >= bucket.c.start)
+                   .where(other.run_id == run_id, other.key == r.key, other.step >= bucket.c.start)
                    .correlate(bucket).scalar_subquery())
         first_at = last_at(r.key, step_at).correlate(bucket)
         # joined, not ``IN``: PostgreSQL would run the seeks twice, to hash them and to probe

@@ -100,7 +100,47 @@ class VersionView:
         return f"{self.model_name}/{self.version}"
 
 
+@dataclasses.dataclass(frozen=True)
+class ModelRef:
+    """A model's own fields, built without a query: what a page or an answer needs to name, link
+    and edit it (its fields are named as :class:`ModelView`'s, so templates take either)."""
+
+    id: int
+    project: str
+    name: str
+    description: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str | None
+    metric_goals: dict[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class VersionRef:
+    """A version's own fields, built without a query: what a page or an answer needs to name,
+    link and edit it, and the run that holds its files and metrics."""
+
+    id: int
+    model_id: int
+    number: int
+    version: str
+    description: str | None
+    stage: str
+    run_id: str
+
+
 # -- building them: a constant number of queries for any number of rows ------------------------
+
+def model_ref(model: RegisteredModel) -> ModelRef:
+    return ModelRef(id=model.id, project=model.project, name=model.name, description=model.description,
+                    created_at=model.created_at, updated_at=model.updated_at, created_by=model.created_by_name,
+                    metric_goals=dict(model.metric_goals or {}))
+
+
+def version_ref(version: ModelVersion) -> VersionRef:
+    return VersionRef(id=version.id, model_id=version.model_id, number=version.number, version=version.version,
+                      description=version.description, stage=version.stage, run_id=version.run_id)
+
 
 def model_views(summaries: t.Sequence[ModelSummary]) -> list[ModelView]:
     """Views of a page of models (with their latest version and count): two queries more."""

@@ -1,6 +1,7 @@
 """Personal access tokens: shown once, stored as SHA-256, with a scope and an expiry."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import secrets
@@ -14,6 +15,14 @@ from .common import row_id, session, unit_of_work
 TOKEN_PREFIX = "mrt_"
 SCOPES = ("api", "read_api")
 _TOUCH_EVERY = dt.timedelta(minutes=5)
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenGrant:
+    """What a valid token grants: acting as its user, within its scope."""
+
+    user_id: str
+    scope: str
 
 
 def hash_token(secret: str) -> str:
@@ -37,8 +46,8 @@ def create_token(user_id: str, *, name: str = "", scope: str = "api",
     return token, secret
 
 
-def find_token(secret: str) -> AccessToken | None:
-    """The valid token with this secret, or None (unknown, expired or revoked)."""
+def find_token(secret: str) -> TokenGrant | None:
+    """What the valid token with this secret grants, or None (unknown, expired or revoked)."""
     if not secret or len(secret) > 512:
         return None
     token = session().scalar(sa.select(AccessToken).where(AccessToken.token_hash == hash_token(secret)))
@@ -47,13 +56,14 @@ def find_token(secret: str) -> AccessToken | None:
     now = utcnow()
     if token.expires_at is not None and token.expires_at <= now:
         return None
+    grant = TokenGrant(user_id=token.user_id, scope=token.scope)
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
         token.last_used_at = now
         try:
             session().commit()
         except Exception:  # a busy database must not fail the request for a timestamp
             session().rollback()
-    return token
+    return grant
 
 
 def list_tokens(user_id: str) -> list[AccessToken]:

@@ -37,7 +37,7 @@ class TestResult:
     body: str
     error: str
     duration_ms: int
-    delivery: WebhookDelivery
+    delivery: DeliveryView
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,13 +142,14 @@ def check_url(value: t.Any) -> str:
 
 
 def list_webhooks(project: str, actor: Actor, *, page: int | None = None,
-                  per_page: int | None = None) -> Page[Webhook]:
+                  per_page: int | None = None) -> Page[WebhookView]:
     authorize(project, actor, "admin")
     page, per_page = clamp_page(page, per_page, config_value("PER_PAGE"))
     where = Webhook.project == project
     total = session().scalar(sa.select(sa.func.count(Webhook.id)).where(where)) or 0
-    items = list(session().scalars(sa.select(Webhook).where(where).order_by(Webhook.created_at.desc(), Webhook.id.desc())
-                                   .limit(per_page).offset((page - 1) * per_page)))
+    items = [webhook_view(h) for h in session().scalars(
+        sa.select(Webhook).where(where).order_by(Webhook.created_at.desc(), Webhook.id.desc())
+        .limit(per_page).offset((page - 1) * per_page))]
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
@@ -163,7 +164,7 @@ def get_webhook(project: str, actor: Actor, webhook_id: t.Any) -> Webhook:
 
 @unit_of_work
 def create_webhook(project: str, actor: Actor, *, name: t.Any, url: t.Any, events: t.Any,
-                   secret: t.Any = None, description: t.Any = "", status: t.Any = "ACTIVE") -> Webhook:
+                   secret: t.Any = None, description: t.Any = "", status: t.Any = "ACTIVE") -> WebhookView:
     authorize(project, actor, "admin")
     hook = Webhook(project=project, name=check_name(name), url=check_url(url), events=check_events(events),
                    description=check_text(description, "description", max_length=10_000),
@@ -177,7 +178,7 @@ def create_webhook(project: str, actor: Actor, *, name: t.Any, url: t.Any, event
     s.flush()
     audit.record(project, actor, "webhook.create", "webhook", hook.id, hook.name,
                  {"url": hook.url, "events": hook.events})
-    return hook
+    return webhook_view(hook)
 
 
 _UNSET: t.Any = object()
@@ -186,7 +187,7 @@ _UNSET: t.Any = object()
 @unit_of_work
 def update_webhook(project: str, actor: Actor, hook: Webhook, *, name: t.Any = None, url: t.Any = None,
                    events: t.Any = None, secret: t.Any = _UNSET, description: t.Any = None,
-                   status: t.Any = None) -> Webhook:
+                   status: t.Any = None) -> WebhookView:
     """Change the given fields; ``secret=""`` removes the secret, an absent one keeps it."""
     authorize(project, actor, "admin")
     changes: dict[str, t.Any] = {}
@@ -212,7 +213,7 @@ def update_webhook(project: str, actor: Actor, hook: Webhook, *, name: t.Any = N
     hook.updated_at = utcnow()
     audit.record(project, actor, "webhook.update", "webhook", hook.id, hook.name, changes)
     session().flush()
-    return hook
+    return webhook_view(hook)
 
 
 @unit_of_work
@@ -243,7 +244,7 @@ def test_webhook(project: str, actor: Actor, hook: Webhook, event: t.Any = None)
     session().refresh(delivery)
     assert outcome is not None
     return TestResult(success=outcome.ok, status=outcome.status, body=outcome.head, error=outcome.error,
-                      duration_ms=outcome.duration_ms, delivery=delivery)
+                      duration_ms=outcome.duration_ms, delivery=delivery_view(delivery))
 
 
 @unit_of_work
@@ -261,16 +262,16 @@ def _queue_test(hook: Webhook, event: str) -> int:
 
 
 def list_deliveries(project: str, actor: Actor, hook: Webhook, *, page: int | None = None,
-                    per_page: int | None = None) -> Page[WebhookDelivery]:
+                    per_page: int | None = None) -> Page[DeliveryView]:
     """The webhook's deliveries, newest first, each with its attempts (two queries)."""
     authorize(project, actor, "admin")
     page, per_page = clamp_page(page, per_page, config_value("PER_PAGE"))
     where = WebhookDelivery.webhook_id == hook.id
     total = session().scalar(sa.select(sa.func.count(WebhookDelivery.id)).where(where)) or 0
-    items = list(session().scalars(
+    items = [delivery_view(d) for d in session().scalars(
         sa.select(WebhookDelivery).where(where).order_by(WebhookDelivery.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
-        .options(sa.orm.selectinload(WebhookDelivery.attempt_log))))
+        .options(sa.orm.selectinload(WebhookDelivery.attempt_log)))]
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
@@ -284,7 +285,7 @@ def get_delivery(project: str, actor: Actor, hook: Webhook, delivery_id: t.Any) 
 
 
 @unit_of_work
-def redeliver(project: str, actor: Actor, hook: Webhook, delivery: WebhookDelivery) -> WebhookDelivery:
+def redeliver(project: str, actor: Actor, hook: Webhook, delivery: WebhookDelivery) -> DeliveryView:
     """Send a delivery again (same delivery id, same body), with a fresh count of attempts."""
     authorize(project, actor, "admin")
     s = session()
@@ -298,14 +299,15 @@ def redeliver(project: str, actor: Actor, hook: Webhook, delivery: WebhookDelive
     audit.record(project, actor, "webhook.redeliver", "webhook", hook.id, hook.name,
                  {"delivery_id": delivery.delivery_id})
     s.flush()
-    return delivery
+    return delivery_view(delivery)
 
 
-def webhooks_slice(project: str, actor: Actor, *, offset: int, limit: int) -> tuple[list[Webhook], int]:
+def webhooks_slice(project: str, actor: Actor, *, offset: int, limit: int) -> tuple[list[WebhookView], int]:
     """``limit`` webhooks from ``offset``, newest first, and the total (MLflow's paging)."""
     authorize(project, actor, "admin")
     where = Webhook.project == project
     total = session().scalar(sa.select(sa.func.count(Webhook.id)).where(where)) or 0
-    items = list(session().scalars(sa.select(Webhook).where(where).order_by(Webhook.created_at.desc(), Webhook.id.desc())
-                                   .limit(limit).offset(offset)))
+    items = [webhook_view(h) for h in session().scalars(
+        sa.select(Webhook).where(where).order_by(Webhook.created_at.desc(), Webhook.id.desc())
+        .limit(limit).offset(offset))]
     return items, total

@@ -13,7 +13,7 @@ from ..services import artifacts as artifact_service
 from ..services.uploads import upload_files
 from .context import access, actor, render_page
 from .forms import ConfirmForm, UploadForm, submitted_and_valid
-from .versions import V, _model_and_version, incoming_files
+from .versions import V, incoming_files, model_and_version_refs
 
 
 def _artifacts_tab(project: str, model_id: int, version_id: int) -> str:
@@ -22,16 +22,16 @@ def _artifacts_tab(project: str, model_id: int, version_id: int) -> str:
 
 def upload_artifacts(project: str, model_id: int, version_id: int):
     access(project, "write")
-    registered, mv = _model_and_version(project, model_id, version_id)
+    model, version = model_and_version_refs(project, model_id, version_id)
     form = UploadForm()
     submitted_and_valid(form)
     files = incoming_files(form.files.data)
-    back = _artifacts_tab(project, registered.id, mv.id)
+    back = _artifacts_tab(project, model.id, version.id)
     if not files:
         flash(_("Choose at least one file to upload."), "error")
         return redirect(back)
     try:
-        outcomes = upload_files(project, actor(), mv.run_id, form.subfolder.data, files)
+        outcomes = upload_files(project, actor(), version.run_id, form.subfolder.data, files)
     except RegistryError as exc:
         problem = translate_message(next(iter(exc.fields.values()), None) or exc.message)
         flash(_("Nothing was uploaded: %(problem)s", problem=problem), "error")
@@ -48,33 +48,33 @@ def upload_artifacts(project: str, model_id: int, version_id: int):
 
 def delete_artifacts(project: str, model_id: int, version_id: int):
     project_access = access(project, "write")
-    registered, mv = _model_and_version(project, model_id, version_id)
-    back = _artifacts_tab(project, registered.id, mv.id)
+    model, version = model_and_version_refs(project, model_id, version_id)
+    back = _artifacts_tab(project, model.id, version.id)
     form = ConfirmForm()
     if request.method == "POST":
         submitted_and_valid(form)
-        deleted = artifact_service.delete_artifacts(project, actor(), mv.run_id, request.form.getlist("paths"))
+        deleted = artifact_service.delete_artifacts(project, actor(), version.run_id, request.form.getlist("paths"))
         flash(ngettext("Deleted %(num)s file: %(paths)s.", "Deleted %(num)s files: %(paths)s.", len(deleted),
                        paths=", ".join(deleted)), "info")
         return redirect(back)
     wanted = set(request.args.getlist("paths"))
-    chosen = [a.path for a in artifact_service.list_artifacts(project, actor(), mv.run_id) if a.path in wanted]
+    chosen = [a.path for a in artifact_service.list_artifacts(project, actor(), version.run_id) if a.path in wanted]
     if not chosen:
         flash(_("Select the files to delete first."), "error")
         return redirect(back)
     return render_page(
         "model_registry/confirm.html", project, project_access, form=form,
         heading=ngettext("Delete %(num)s file of %(name)s %(version)s?", "Delete %(num)s files of %(name)s %(version)s?",
-                         len(chosen), name=registered.name, version=mv.version),
+                         len(chosen), name=model.name, version=version.version),
         message=ngettext("This file will be deleted. This cannot be undone.",
                          "These %(num)s files will be deleted. This cannot be undone.", len(chosen)),
         items=chosen, item_name="paths",
         breadcrumbs_items=[(_("Model registry"), url_for(".models", project=project)),
-                     (registered.name, url_for(".model", project=project, model_id=registered.id)),
-                     (mv.version, url_for(".version", project=project, model_id=registered.id, version_id=mv.id)),
+                     (model.name, url_for(".model", project=project, model_id=model.id)),
+                     (version.version, url_for(".version", project=project, model_id=model.id, version_id=version.id)),
                      (_("Artifacts"), back), (_("Delete"), None)],
-        confirm_label=_("Delete"), action=url_for(".delete_artifacts", project=project, model_id=registered.id,
-                                               version_id=mv.id),
+        confirm_label=_("Delete"), action=url_for(".delete_artifacts", project=project, model_id=model.id,
+                                               version_id=version.id),
         cancel_url=back)
 
 

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length
 from ..errors import Invalid, RegistryError
 from ..services import compare as compare_service
 from ..services import registered_models as model_service
-from ..services import versions as version_service
+from ..services import read_models
 from .context import access, actor, render_page
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
@@ -90,6 +90,7 @@ def compare(project: str, model_id: int):
     project_access = access(project)
     who = actor()
     registered = model_service.get_model(project, who, model_id)
+    model = read_models.model_ref(registered)
     wanted = requested_versions()
     problem = None
     if wanted is not None:
@@ -101,14 +102,14 @@ def compare(project: str, model_id: int):
             canonical = ",".join(str(col.version.id) for col in comparison.versions)
             only_differences = request.args.get("differences") == "only"
             return render_page(
-                "model_registry/compare.html", project, project_access, model=registered, comparison=comparison,
+                "model_registry/compare.html", project, project_access, model=model, comparison=comparison,
                 best=best_summary(comparison), versions_param=canonical, only_differences=only_differences,
                 goal_forms={row.key: goal_form(row.key, row.goal, canonical) for row in comparison.metrics}
                 if project_access.can_write else {})
-    picker = version_service.list_versions(project, who, registered, per_page=PICKER_VERSIONS)
+    picker = read_models.list_versions(project, who, registered, per_page=PICKER_VERSIONS)
     ticked = {ref.strip() for ref in (wanted or "").split(",")}
     return render_page("model_registry/compare_pick.html", project, project_access,
-                       status=422 if problem else 200, model=registered, problem=problem, picker=picker,
+                       status=422 if problem else 200, model=model, problem=problem, picker=picker,
                        ticked=ticked, max_compared=compare_service.MAX_COMPARED)
 
 
@@ -132,7 +133,7 @@ def set_metric_goal(project: str, model_id: int):
             flash(problem, "error")
         if not problems:
             flash(_("Metric goals saved."), "info")
-        return redirect(url_for(".model", project=project, model_id=registered.id, tab="performance"))
+        return redirect(url_for(".model", project=project, model_id=model_id, tab="performance"))
     if not submitted_and_valid(form):
         flash(_("Choose whether higher or lower is better for the metric."), "error")
     else:
@@ -147,9 +148,9 @@ def set_metric_goal(project: str, model_id: int):
                   else _("%(metric)s: no goal; no best value is marked.", metric=metric), "info")
     versions = form.versions.data or ""
     if _VERSION_LIST.match(versions):
-        return redirect(url_for(".compare", project=project, model_id=registered.id, versions=versions,
+        return redirect(url_for(".compare", project=project, model_id=model_id, versions=versions,
                                 _anchor="mr-compare-metrics"))
-    return redirect(url_for(".model", project=project, model_id=registered.id, tab="performance"))
+    return redirect(url_for(".model", project=project, model_id=model_id, tab="performance"))
 
 
 def register(bp: Blueprint) -> None:

@@ -55,8 +55,9 @@ def new_model(project: str):
             show_service_error(form, exc)
             failure = exc.status
         else:
-            flash(_("Model %(name)s created.", name=model.name), "info")
-            return redirect(url_for(".model", project=project, model_id=model.id))
+            made = read_models.model_ref(model)
+            flash(_("Model %(name)s created.", name=made.name), "info")
+            return redirect(url_for(".model", project=project, model_id=made.id))
     status = failure if form.is_submitted() else 200
     return render_page("model_registry/models/new.html", project, project_access, status=status, form=form)
 
@@ -76,7 +77,7 @@ def model(project: str, model_id: int):
                                          order=order, page=page_number())
     # the charts are drawn only when their tab is open; the tab is a plain link otherwise
     evolution = evolution_panel(project, who, registered, request.args) if tab == "performance" else None
-    return render_page("model_registry/models/show.html", project, project_access, model=registered,
+    return render_page("model_registry/models/show.html", project, project_access, model=summary,
                        summary=summary, tab=tab, versions=versions, filter_form=filter_form, search=search,
                        tracking_uri=links.tracking_uri(project), evolution=evolution,
                        goal_form=goal_form if project_access.can_write else None)
@@ -85,7 +86,8 @@ def model(project: str, model_id: int):
 def edit_model(project: str, model_id: int):
     project_access = access(project, "write")
     registered = model_service.get_model(project, actor(), model_id)
-    form = ModelEditForm(obj=registered)
+    shown = read_models.model_ref(registered)
+    form = ModelEditForm(obj=shown)
     failure = 422
     if submitted_and_valid(form):
         try:
@@ -96,10 +98,10 @@ def edit_model(project: str, model_id: int):
             failure = exc.status
         else:
             flash(_("Model card saved."), "info")
-            return redirect(url_for(".model", project=project, model_id=registered.id))
+            return redirect(url_for(".model", project=project, model_id=shown.id))
     status = failure if form.is_submitted() else 200
     return render_page("model_registry/models/edit.html", project, project_access, status=status, form=form,
-                       model=registered)
+                       model=shown)
 
 
 def delete_model(project: str, model_id: int):
@@ -108,23 +110,23 @@ def delete_model(project: str, model_id: int):
     form = ConfirmForm()
     if request.method == "POST":
         submitted_and_valid(form)
-        name = registered.name
+        name = read_models.model_ref(registered).name
         model_service.delete_model(project, actor(), registered)
         flash(_("Model %(name)s and all its versions were deleted.", name=name), "info")
         return redirect(url_for(".models", project=project))
     summary = read_models.model_view(registered)
     return render_page(
         "model_registry/confirm.html", project, project_access, form=form,
-        heading=_("Delete model %(name)s?", name=registered.name),
+        heading=_("Delete model %(name)s?", name=summary.name),
         message=ngettext("This deletes the model %(name)s, its %(num)s version and all their files. It cannot be undone.",
                          "This deletes the model %(name)s, its %(num)s versions and all their files. It cannot be undone.",
-                         summary.version_count, name=registered.name),
+                         summary.version_count, name=summary.name),
         items=[], confirm_label=_("Delete model"),
         breadcrumbs_items=[(_("Model registry"), url_for(".models", project=project)),
-                     (registered.name, url_for(".model", project=project, model_id=registered.id)),
+                     (summary.name, url_for(".model", project=project, model_id=summary.id)),
                      (_("Delete model"), None)],
-        action=url_for(".delete_model", project=project, model_id=registered.id),
-        cancel_url=url_for(".model", project=project, model_id=registered.id))
+        action=url_for(".delete_model", project=project, model_id=summary.id),
+        cancel_url=url_for(".model", project=project, model_id=summary.id))
 
 
 def register(bp: Blueprint) -> None:

@@ -12,7 +12,6 @@ from ..services import direct_uploads
 from ..services import metric_summary
 from ..services import read_models
 from ..services import registered_models as model_service
-from ..services import tracking
 from ..services import versions as version_service
 from ..services.uploads import IncomingFile, create_version_with_files
 from . import links
@@ -46,6 +45,12 @@ def _direct_upload_url(project: str, version_id: int | None) -> str | None:
     return url
 
 
+def model_and_version_refs(project: str, model_id: int, version_id: int):
+    """The model and version a page names, as the services' references (ids, names, run)."""
+    registered, mv = _model_and_version(project, model_id, version_id)
+    return read_models.model_ref(registered), read_models.version_ref(mv)
+
+
 def incoming_files(storages: list | None) -> list[IncomingFile]:
     """The files of a multipart form, without the empty entry of an input left blank (and without
     plain text a client sent under the files' name)."""
@@ -57,6 +62,7 @@ def new_version(project: str, model_id: int):
     project_access = access(project, "write")
     who = actor()
     registered = model_service.get_model(project, who, model_id)
+    summary = read_models.model_view(registered)
     form = VersionForm()
     failure = 422
     if submitted_and_valid(form):
@@ -69,13 +75,13 @@ def new_version(project: str, model_id: int):
             show_service_error(form, exc)
             failure = exc.status
         else:
-            flash(_("Version %(version)s created.", version=version.version), "info")
-            return redirect(url_for(".version", project=project, model_id=registered.id, version_id=version.id))
-    latest = read_models.model_view(registered).latest_version
+            made = read_models.version_ref(version)
+            flash(_("Version %(version)s created.", version=made.version), "info")
+            return redirect(url_for(".version", project=project, model_id=summary.id, version_id=made.id))
     status = failure if form.is_submitted() else 200
     return render_page("model_registry/versions/new.html", project, project_access, status=status, form=form,
-                       model=registered, latest_version=latest,
-                       api_versions_url=links.api_versions_url(project, registered.id),
+                       model=summary, latest_version=summary.latest_version,
+                       api_versions_url=links.api_versions_url(project, summary.id),
                        direct_upload_url=_direct_upload_url(project, None))
 
 
@@ -84,8 +90,9 @@ def version(project: str, model_id: int, version_id: int):
     who = actor()
     registered, mv = _model_and_version(project, model_id, version_id)
     view = read_models.version_view(registered, mv)
-    files = artifact_service.list_artifacts(project, who, mv.run_id)
-    metrics = metric_summary.summarise(project, who, mv.run)
+    model = read_models.model_ref(registered)
+    files = artifact_service.list_artifacts(project, who, view.run_id)
+    metrics = metric_summary.summarise(project, who, view.run_id)
     tab = request.args.get("tab") if request.args.get("tab") in VERSION_TABS else "card"
     # reads two small MLmodel files from storage: only for the tab that shows it
     semver_check = check_version(project, who, mv) if tab == "card" else None
@@ -94,7 +101,7 @@ def version(project: str, model_id: int, version_id: int):
         job = {**job, **{key: links.http_url(job.get(key)) for key in ("url", "log_url", "pipeline_url",
                                                                         "merge_request_url")}}
     return render_page(
-        "model_registry/versions/show.html", project, project_access, model=registered, version=view,
+        "model_registry/versions/show.html", project, project_access, model=model, version=view,
         tab=tab, tree=artifact_tree(files), artifact_count=len(files),
         datasets=view.datasets, ci_job=job,
         parent=view.parent, metric_table=metric_table(metrics), metric_charts=metric_charts(metrics),
@@ -102,16 +109,17 @@ def version(project: str, model_id: int, version_id: int):
         semver_check=semver_check,
         upload_form=UploadForm(formdata=None) if project_access.can_write else None,
         package_name=view.package_name,
-        package_commands=links.package_commands(project, mv.id, files[0].path if files else None),
-        api_artifacts_url=links.api_artifacts_url(project, registered.id, mv.id),
-        direct_upload_url=_direct_upload_url(project, mv.id) if project_access.can_write else None,
-        download_url=lambda path: links.artifact_download_url(project, registered.id, mv.id, path))
+        package_commands=links.package_commands(project, view.id, files[0].path if files else None),
+        api_artifacts_url=links.api_artifacts_url(project, model.id, view.id),
+        direct_upload_url=_direct_upload_url(project, view.id) if project_access.can_write else None,
+        download_url=lambda path: links.artifact_download_url(project, model.id, view.id, path))
 
 
 def edit_version(project: str, model_id: int, version_id: int):
     project_access = access(project, "write")
     registered, mv = _model_and_version(project, model_id, version_id)
-    form = VersionEditForm(obj=mv)
+    model, shown = read_models.model_ref(registered), read_models.version_ref(mv)
+    form = VersionEditForm(obj=shown)
     failure = 422
     if submitted_and_valid(form):
         try:
@@ -121,33 +129,33 @@ def edit_version(project: str, model_id: int, version_id: int):
             failure = exc.status
         else:
             flash(_("Version card saved."), "info")
-            return redirect(url_for(".version", project=project, model_id=registered.id, version_id=mv.id))
+            return redirect(url_for(".version", project=project, model_id=model.id, version_id=shown.id))
     status = failure if form.is_submitted() else 200
     return render_page("model_registry/versions/edit.html", project, project_access, status=status, form=form,
-                       model=registered, version=mv)
+                       model=model, version=shown)
 
 
 def delete_version(project: str, model_id: int, version_id: int):
     project_access = access(project, "write")
     registered, mv = _model_and_version(project, model_id, version_id)
+    model, shown = read_models.model_ref(registered), read_models.version_ref(mv)
     form = ConfirmForm()
     if request.method == "POST":
         submitted_and_valid(form)
-        label = mv.version
         version_service.delete_version(project, actor(), mv)
-        flash(_("Version %(version)s of %(name)s was deleted.", version=label, name=registered.name), "info")
-        return redirect(url_for(".model", project=project, model_id=registered.id, tab="versions"))
+        flash(_("Version %(version)s of %(name)s was deleted.", version=shown.version, name=model.name), "info")
+        return redirect(url_for(".model", project=project, model_id=model.id, tab="versions"))
     return render_page(
         "model_registry/confirm.html", project, project_access, form=form,
-        heading=_("Delete version %(version)s of %(name)s?", version=mv.version, name=registered.name),
+        heading=_("Delete version %(version)s of %(name)s?", version=shown.version, name=model.name),
         message=_("This deletes the version, its metrics, parameters and all its files. It cannot be undone."),
         items=[], confirm_label=_("Delete model version"),
         breadcrumbs_items=[(_("Model registry"), url_for(".models", project=project)),
-                     (registered.name, url_for(".model", project=project, model_id=registered.id)),
-                     (mv.version, url_for(".version", project=project, model_id=registered.id, version_id=mv.id)),
+                     (model.name, url_for(".model", project=project, model_id=model.id)),
+                     (shown.version, url_for(".version", project=project, model_id=model.id, version_id=shown.id)),
                      (_("Delete model version"), None)],
-        action=url_for(".delete_version", project=project, model_id=registered.id, version_id=mv.id),
-        cancel_url=url_for(".version", project=project, model_id=registered.id, version_id=mv.id))
+        action=url_for(".delete_version", project=project, model_id=model.id, version_id=shown.id),
+        cancel_url=url_for(".version", project=project, model_id=model.id, version_id=shown.id))
 
 
 def register(bp: Blueprint) -> None:

@@ -93,7 +93,8 @@ def new_webhook(project: str):
 
 def edit_webhook(project: str, webhook_id: int):
     project_access = access(project, "admin")
-    hook = webhook_service.get_webhook(project, actor(), webhook_id)
+    handle = webhook_service.get_webhook(project, actor(), webhook_id)
+    hook = webhook_service.webhook_view(handle)
     form = WebhookForm(obj=hook)
     failure = 422
     if submitted_and_valid(form):
@@ -103,14 +104,14 @@ def edit_webhook(project: str, webhook_id: int):
         elif form.secret.data:
             changes["secret"] = form.secret.data
         try:
-            webhook_service.update_webhook(project, actor(), hook, name=form.name.data, url=form.url.data,
-                                           events=form.events.data, description=form.description.data or "",
-                                           **changes)
+            saved = webhook_service.update_webhook(
+                project, actor(), handle, name=form.name.data, url=form.url.data, events=form.events.data,
+                description=form.description.data or "", **changes)
         except RegistryError as exc:
             show_service_error(form, exc)
             failure = exc.status
         else:
-            flash(_("Webhook %(name)s saved.", name=hook.name), "info")
+            flash(_("Webhook %(name)s saved.", name=saved.name), "info")
             return redirect(url_for(".webhook", project=project, webhook_id=hook.id))
     status = failure if form.is_submitted() else 200
     return render_page("model_registry/webhooks/form.html", project, project_access, status=status, form=form,
@@ -120,9 +121,10 @@ def edit_webhook(project: str, webhook_id: int):
 def webhook(project: str, webhook_id: int):
     """A webhook and its delivery log: each delivery with every attempt."""
     project_access = access(project, "admin")
-    hook = webhook_service.get_webhook(project, actor(), webhook_id)
-    log = webhook_service.list_deliveries(project, actor(), hook, page=request.args.get("page", type=int))
-    return render_page("model_registry/webhooks/show.html", project, project_access, hook=hook, log=log,
+    handle = webhook_service.get_webhook(project, actor(), webhook_id)
+    log = webhook_service.list_deliveries(project, actor(), handle, page=request.args.get("page", type=int))
+    return render_page("model_registry/webhooks/show.html", project, project_access,
+                       hook=webhook_service.webhook_view(handle), log=log,
                        labels=EVENT_LABELS, action_form=ConfirmForm())
 
 
@@ -132,10 +134,11 @@ def _post_only(form: FlaskForm) -> None:
 
 def set_status(project: str, webhook_id: int):
     access(project, "admin")
-    hook = webhook_service.get_webhook(project, actor(), webhook_id)
+    handle = webhook_service.get_webhook(project, actor(), webhook_id)
     _post_only(ConfirmForm())
+    hook = webhook_service.webhook_view(handle)
     status = "DISABLED" if hook.status == "ACTIVE" else "ACTIVE"
-    webhook_service.update_webhook(project, actor(), hook, status=status)
+    webhook_service.update_webhook(project, actor(), handle, status=status)
     if status == "DISABLED":
         flash(_("Webhook %(name)s disabled: deliveries wait until it is enabled.", name=hook.name), "info")
     else:
@@ -146,16 +149,16 @@ def set_status(project: str, webhook_id: int):
 
 def send_test(project: str, webhook_id: int):
     access(project, "admin")
-    hook = webhook_service.get_webhook(project, actor(), webhook_id)
+    handle = webhook_service.get_webhook(project, actor(), webhook_id)
     _post_only(ConfirmForm())
-    result = webhook_service.test_webhook(project, actor(), hook)
+    result = webhook_service.test_webhook(project, actor(), handle)
     if result.success:
         flash(_("Test delivered: the receiver answered %(status)s in %(ms)s ms.", status=result.status, ms=result.duration_ms), "info")
     elif result.status is not None:
         flash(_("Test not accepted: the receiver answered %(status)s.", status=result.status), "error")
     else:
         flash(_("Test failed: %(error)s", error=result.error), "error")
-    return redirect(url_for(".webhook", project=project, webhook_id=hook.id))
+    return redirect(url_for(".webhook", project=project, webhook_id=webhook_id))
 
 
 def redeliver(project: str, webhook_id: int, delivery: int):
@@ -163,18 +166,19 @@ def redeliver(project: str, webhook_id: int, delivery: int):
     hook = webhook_service.get_webhook(project, actor(), webhook_id)
     _post_only(ConfirmForm())
     found = webhook_service.get_delivery(project, actor(), hook, delivery)
-    webhook_service.redeliver(project, actor(), hook, found)
-    flash(_("Delivery %(id)s queued again; it is sent within seconds.", id=found.delivery_id), "info")
-    return redirect(url_for(".webhook", project=project, webhook_id=hook.id))
+    queued = webhook_service.redeliver(project, actor(), hook, found)
+    flash(_("Delivery %(id)s queued again; it is sent within seconds.", id=queued.delivery_id), "info")
+    return redirect(url_for(".webhook", project=project, webhook_id=webhook_id))
 
 
 def delete_webhook(project: str, webhook_id: int):
     project_access = access(project, "admin")
-    hook = webhook_service.get_webhook(project, actor(), webhook_id)
+    handle = webhook_service.get_webhook(project, actor(), webhook_id)
+    hook = webhook_service.webhook_view(handle)
     form = ConfirmForm()
     if request.method == "POST":
         _post_only(form)
-        webhook_service.delete_webhook(project, actor(), hook)
+        webhook_service.delete_webhook(project, actor(), handle)
         flash(_("Webhook %(name)s and its delivery log were deleted.", name=hook.name), "info")
         return redirect(url_for(".webhooks", project=project))
     return render_page(

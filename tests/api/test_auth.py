@@ -44,8 +44,9 @@ def test_expired_and_revoked_tokens_stop_working(app, client, rita):
 
     with app.app_context():
         token, secret = create_token(str(rita.user_id), scope="api", expires_in_days=1)
+        token_id = token.id  # the request ends the session, which detaches the row
         assert client.get(f"{P}/models", headers={"PRIVATE-TOKEN": secret}).status_code == 200
-        row = db.session.get(AccessToken, token.id)
+        row = db.session.get(AccessToken, token_id)
         row.expires_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
         db.session.commit()
         assert client.get(f"{P}/models", headers={"PRIVATE-TOKEN": secret}).status_code == 401
