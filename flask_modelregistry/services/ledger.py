@@ -8,7 +8,7 @@ any other code that puts objects into the store, such as multipart uploads)::
     try:
         stored = store.write(key, stream)
     except BaseException:
-        ledger.discard([key])                     # deletes the object, then the ledger row
+        ledger.discard([key])                     # claims the row, deletes the object, then the row
         raise
     try:
         record(...)                               # a unit of work (services/unit_of_work.py):
@@ -62,7 +62,7 @@ from flask import current_app
 from ..config import config_value
 from ..errors import StorageError
 from ..state import current_state
-from ..models import PendingObject, utcnow
+from ..models import Artifact, PendingObject, utcnow
 from .common import session, upsert
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,13 @@ def reserve(keys: t.Sequence[str], *, project: str | None = None, user_id: str |
     with _engine().begin() as conn:
         conn.execute(sa.insert(PendingObject), rows)
     if hold:
+        _heartbeats.add(keys)
+
+
+def hold(keys: t.Sequence[str]) -> None:
+    """Have this process's heartbeat thread refresh the reservations of ``keys`` (made without
+    ``hold``) from now until :func:`complete`, :func:`discard` or :func:`release`."""
+    if keys:
         _heartbeats.add(keys)
 
 
@@ -321,24 +328,43 @@ def cancel_sessions(keys: t.Iterable[str]) -> dict[str, int | None]:
     return settled
 
 
-def _keep_to_cancel(keys: t.Collection[str]) -> None:
-    """Turn the reservations of ``keys`` into deletes (committed at once), keeping their upload
-    sessions: the sweeper cancels those sessions, then deletes the objects and the rows."""
-    if not keys:
-        return
-    _heartbeats.remove(keys)
+def claim(key: str, *, project: str | None = None, user_id: str | None = None) -> bool:
+    """Reserve ``key`` for this process (held, as ``reserve(hold=True)``) unless a row already
+    names it; True when this call took it. Two processes claiming one key at once: exactly one
+    insert succeeds. The key names no object: it is the token of a step only one request may take
+    at a time (completing a multipart upload), and :func:`release` ends it."""
+    try:
+        reserve([key], project=project, user_id=user_id, hold=True)
+    except sa.exc.IntegrityError:
+        return False
+    return True
+
+
+def _claim_uploads(keys: t.Sequence[str]) -> list[str]:
+    """Turn the reservations of ``keys`` that no artifact row names into deletes (committed at
+    once, keeping their upload sessions); returns the keys claimed. A key whose reservation is
+    gone (completed, or taken by the sweeper or by another discard) is not claimed."""
     with _engine().begin() as conn:
-        conn.execute(sa.update(PendingObject).where(PendingObject.storage_key.in_(list(keys)))
-                     .values(purpose="delete", heartbeat_at=utcnow()))
+        return list(conn.scalars(sa.update(PendingObject).where(
+            PendingObject.storage_key.in_(list(keys)), PendingObject.purpose == "upload",
+            ~sa.exists().where(Artifact.storage_key == PendingObject.storage_key))
+            .values(purpose="delete", heartbeat_at=utcnow()).returning(PendingObject.storage_key)))
 
 
 def discard(keys: t.Sequence[str]) -> None:
-    """Give up uploads of ``keys`` that will not be recorded: cancel their upload sessions, delete
-    whatever was written, then the reservations. Nothing is raised (a session that cannot be
-    cancelled now stays recorded, as a delete, for the sweeper)."""
-    settled = cancel_sessions(keys)
+    """Give up uploads of ``keys`` that will not be recorded: claim their reservations (each
+    becomes a delete), cancel their upload sessions, delete what was written, then the rows.
+    Only objects whose reservation this call claimed are deleted: never one an artifact row
+    names, nor one whose reservation another request completed or gave up. Nothing is raised (a
+    session that cannot be cancelled now stays recorded, as a delete, for the sweeper)."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return
+    _heartbeats.remove(keys)
     try:
-        _keep_to_cancel([k for k in keys if k not in settled])
-    except Exception:
-        log.warning("could not keep %d upload sessions for the sweeper", len(keys), exc_info=True)
-    delete_objects([k for k in keys if k in settled])
+        claimed = _claim_uploads(keys)
+    except Exception:  # the database is away: the reservations go stale and the sweeper takes them
+        log.warning("could not give up %d upload reservations; the sweeper will", len(keys), exc_info=True)
+        return
+    settled = cancel_sessions(claimed)
+    delete_objects([k for k in claimed if k in settled])

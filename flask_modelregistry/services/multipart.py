@@ -25,10 +25,17 @@ Where parts go:
   (local folder: at their offsets of one partial file) or as objects composed at the end (GCS),
   and hashes the assembled file once.
 
+One request at a time completes or aborts an upload: it claims the upload's claim key in the
+ledger (:func:`.ledger.claim`, an insert only one request wins). A complete of an upload already
+recorded answers the recorded file (a retried request); aborting one does nothing and succeeds, as
+on MLflow's server (its client aborts after any error of a complete), and so does aborting one
+that another request is completing.
+
 Aborting deletes what was sent; an upload left alone is deleted by the sweeper (the ledger's
-heartbeat goes stale, the local partial file stays untouched for the grace period). Signed part
-URLs expire with the grace period; a part PUT after an abort is an orphan object, which the
-sweeper deletes once it is older than the grace period.
+heartbeat goes stale, the local partial file stays untouched for the grace period; parts sent
+straight to the bucket keep their upload alive while new ones arrive). Signed part URLs expire
+with the upload; a part PUT after an abort is an orphan object, which the sweeper deletes once it
+is older than the grace period.
 """
 from __future__ import annotations
 
@@ -37,17 +44,19 @@ import dataclasses
 import hashlib
 import hmac
 import typing as t
-import uuid
 
+import sqlalchemy as sa
 from flask import current_app
 
 from ..config import config_value
-from ..errors import BadRequest, Invalid, NotFound, TooLarge
+from ..errors import BadRequest, Invalid, NotFound, TooLarge, Unavailable
+from ..models import Artifact
 from ..state import current_state
 from ..storage import StoredObject
 from . import ledger, signed_uploads
 from .access import authorize
-from .artifacts import ArtifactView
+from .artifacts import ArtifactView, artifact_view
+from .common import session
 from .identity import Actor
 
 #: most parts one upload may have (as S3 and GCS's XML API)
@@ -100,6 +109,10 @@ def plan_parts(size: t.Any, part_size: t.Any) -> int:
     for name, value in (("size", size), ("part_size", part_size)):
         if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "size" else 1):
             raise Invalid(f"{name} must be a whole number of bytes", fields={name: "Must be a whole number of bytes."})
+    max_size = int(config_value("MAX_FILE_SIZE"))
+    if part_size > max_size:
+        raise Invalid(f"part_size must be at most {max_size} bytes (the largest file)",
+                      fields={"part_size": f"Must be at most {max_size} bytes."})
     parts = max(1, -(-size // part_size))
     if parts > 1 and part_size < MIN_PART_SIZE:
         raise Invalid(f"part_size must be at least {MIN_PART_SIZE} bytes",
@@ -119,7 +132,7 @@ def create_upload(project: str, actor: Actor, run_id: str, path: t.Any, *, parts
                       fields={"num_parts": f"Must be from 1 to {MAX_PARTS}."})
     target = signed_uploads.plan(project, actor, run_id, path, content_type=content_type, overwrite=overwrite,
                                  size=size)
-    upload_id = uuid.uuid4().hex
+    upload_id = target.key.rpartition("/")[2]  # the file's key ends with the upload's id: the sweeper links them
     direct = _direct_targets(upload_id, parts, part_size)
     upload = Upload(**dataclasses.asdict(target), id=upload_id, parts=parts, direct=direct is not None)
     ledger.reserve(upload.reserved_keys(), project=project, user_id=actor.user_id)
@@ -129,14 +142,16 @@ def create_upload(project: str, actor: Actor, run_id: str, path: t.Any, *, parts
 
 def _direct_targets(upload_id: str, parts: int, part_size: int | None) -> list[PartTarget] | None:
     """Signed PUT URLs of the parts' objects, or None where the store cannot give them. They
-    expire with the grace period, so no part arrives after the sweeper may have given the
-    upload up (a part sent after an abort is an orphan the sweeper deletes)."""
+    expire with the upload itself (``MULTIPART_EXPIRY``, at most GCS's week): the sweeper keeps
+    the parts of an upload whose part objects keep arriving (:func:`.sweeper.sweep`), and a part
+    sent after an abort is an orphan it deletes. GCS refuses a part longer than ``part_size``
+    (or than the largest file, when no part size is known)."""
     store = current_state().store
     if not config_value("DIRECT_UPLOADS") or not hasattr(store, "part_upload_url"):
         return None
-    expires = int(min(float(config_value("STORAGE_GRACE_PERIOD")), float(config_value("MULTIPART_EXPIRY")),
-                      7 * 24 * 3600))
-    longest = part_size or int(config_value("MAX_FILE_SIZE"))
+    expires = int(min(float(config_value("MULTIPART_EXPIRY")), 7 * 24 * 3600))
+    max_size = int(config_value("MAX_FILE_SIZE"))
+    longest = min(part_size or max_size, max_size)
     targets = []
     for number in range(1, parts + 1):
         signed = store.part_upload_url(upload_id, number, parts, max_length=longest, expires_in=expires)
@@ -182,8 +197,29 @@ def complete_upload(project: str, actor: Actor, upload_id: t.Any, parts: t.Any, 
     CRC32C must match and no byte is read back, else the server reads the file once to hash it."""
     authorize(project, actor, "write")
     upload = read_upload(upload_id, project)
+    recorded = _recorded(upload)
+    if recorded is not None:
+        return artifact_view(recorded)  # completed already (a retried request)
     declared = (signed_uploads.declared_crc32c(sha256, crc32c)
                 if upload.direct and (sha256 is not None or crc32c is not None) else None)
+    claim = _claim_key(upload)
+    if not ledger.claim(claim, project=project, user_id=actor.user_id):
+        recorded = _recorded(upload)
+        if recorded is not None:
+            return artifact_view(recorded)
+        raise Unavailable("another request is completing this upload; ask again", retry_after=5)
+    try:
+        recorded = _recorded(upload)  # completed between the first look and the claim
+        if recorded is not None:
+            return artifact_view(recorded)
+        return _complete_claimed(upload, actor, parts, declared, sha256)
+    finally:
+        ledger.release([claim])
+
+
+def _complete_claimed(upload: Upload, actor: Actor, parts: t.Any, declared: str | None,
+                      sha256: t.Any) -> ArtifactView:
+    """Complete ``upload``, once this request holds its claim (no other completes or aborts it)."""
     sizes = _bucket_sizes(upload, parts) if upload.direct else _checked_sizes(upload, parts)
     max_size = int(config_value("MAX_FILE_SIZE"))
     if sum(sizes) > max_size:
@@ -191,6 +227,7 @@ def complete_upload(project: str, actor: Actor, upload_id: t.Any, parts: t.Any, 
     store = current_state().store
     if ledger.heartbeat(upload.reserved_keys()) == 0:
         raise ledger.Abandoned("the upload was given up; start it again")
+    ledger.hold(upload.reserved_keys())  # this process keeps them alive while it assembles and hashes
     try:
         try:
             if declared is not None:
@@ -264,8 +301,30 @@ def _check_part_sizes(sizes: list[int]) -> None:
 
 
 def abort_upload(project: str, actor: Actor, upload_id: t.Any) -> None:
-    """Delete whatever was sent of an upload, and its reservations."""
+    """Delete whatever was sent of an upload, and its reservations. Aborting an upload that was
+    completed does nothing and succeeds (as MLflow's server; its client aborts after any error
+    of a complete, even one whose first try recorded the file), and so does aborting one that
+    another request is completing: that request records the file or gives it up itself."""
     authorize(project, actor, "write")
     upload = read_upload(upload_id, project)
-    current_state().store.abort_parts(upload.id, upload.parts)
-    ledger.discard(upload.reserved_keys())
+    if _recorded(upload) is not None:
+        return
+    claim = _claim_key(upload)
+    if not ledger.claim(claim, project=project, user_id=actor.user_id):
+        return
+    try:
+        if _recorded(upload) is None:
+            current_state().store.abort_parts(upload.id, upload.parts)
+            ledger.discard(upload.reserved_keys())
+    finally:
+        ledger.release([claim])
+
+
+def _claim_key(upload: Upload) -> str:
+    """The ledger key one request claims to complete or abort ``upload``; it names no object."""
+    return f"{upload.key}.complete"
+
+
+def _recorded(upload: Upload) -> Artifact | None:
+    """The artifact row a completed upload inserted, if any."""
+    return session().scalar(sa.select(Artifact).where(Artifact.storage_key == upload.key))

@@ -10,8 +10,9 @@ With the ledger (:mod:`.ledger`), every object is named by an artifact row or a 
 - a direct upload's row (it names the GCS resumable session the client sends to) is abandoned
   only when the session received no byte for the grace period: the sweeper asks the session
   how many bytes it holds (GCS's status query), and more than last time refreshes the row's
-  heartbeat instead. An abandoned one's session is cancelled (``DELETE`` on its URI, as GCS
-  documents) before its object goes, so the client can send nothing more; a cancellation GCS
+  heartbeat instead (a multipart upload sending its parts straight to the bucket likewise lives
+  while a part object arrived within the grace period). An abandoned one's session is
+  cancelled (``DELETE`` on its URI, as GCS documents) before its object goes, so the client can send nothing more; a cancellation GCS
   cannot take now (unreachable, 5xx) keeps the row, as a delete, for the next sweep;
 - an object older than the grace period that no row names is an orphan and goes (objects left
   by older versions of the registry, or by a process that died while deleting);
@@ -31,6 +32,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import re
 import socket
 import threading
 import typing as t
@@ -65,6 +67,8 @@ class SweepReport:
     cancelled: dict[str, int | None] = dataclasses.field(default_factory=dict)
     #: direct uploads whose session received bytes since the last sweep: kept
     sending: list[str] = dataclasses.field(default_factory=list)
+    #: reservations of multipart uploads a part of which reached the bucket within the grace period: kept
+    arriving: list[str] = dataclasses.field(default_factory=list)
 
     def lines(self) -> list[str]:
         if self.skipped:
@@ -76,6 +80,7 @@ class SweepReport:
         out += [f"Deleted {k} (no row names it)" for k in self.orphans]
         out += [f"Deleted {k} (abandoned partial write)" for k in self.partial]
         out += [f"Kept {k} (its upload session received bytes since the last sweep)" for k in self.sending]
+        out += [f"Kept {k} (a part of its multipart upload arrived within the grace period)" for k in self.arriving]
         return out or ["Nothing to sweep"]
 
 
@@ -213,6 +218,40 @@ def _still_sending(store: ArtifactStore, row: t.Any, cutoff: dt.datetime) -> boo
     return True
 
 
+_PART_KEY = re.compile(r"multipart/([0-9a-z]+)/[0-9]{5}")
+
+
+def _parts_arriving(store: ArtifactStore, stale: t.Sequence[t.Any], cutoff: dt.datetime) -> set[str]:
+    """The stale reservations of multipart uploads (GCS: one object per part, under
+    ``multipart/<id>/``) of which a part object arrived within the grace period: a client
+    sending parts straight to the bucket holds no heartbeat, so new parts are its sign of life.
+    Their heartbeat (and the file's, whose key ends with the upload's id) is refreshed. When the
+    bucket cannot be listed now, the uploads are given the benefit of the doubt until the next
+    sweep."""
+    uploads: dict[str, set[str]] = {}
+    for row in stale:
+        match = _PART_KEY.fullmatch(row.storage_key)
+        if match:
+            uploads.setdefault(match[1], set()).add(row.storage_key)
+    kept: set[str] = set()
+    for upload, keys in uploads.items():
+        keys |= {r.storage_key for r in stale if not r.storage_key.startswith("multipart/")
+                 and r.storage_key.rpartition("/")[2] == upload}
+        try:
+            arrived = any(o.modified >= cutoff for o in store.list_objects(f"multipart/{upload}/"))
+        except Exception:
+            log.warning("could not list the parts of multipart upload %s", upload, exc_info=True)
+            arrived = True
+        if not arrived:
+            continue
+        with _engine().begin() as conn:
+            conn.execute(sa.update(PendingObject).where(
+                PendingObject.storage_key.in_(sorted(keys)), PendingObject.purpose == "upload",
+                PendingObject.heartbeat_at < cutoff).values(heartbeat_at=utcnow()))
+        kept |= keys
+    return kept
+
+
 def _finish_deletes(keys: list[str], report: SweepReport, done: list[str]) -> None:
     """Cancel the upload sessions of ``keys`` (delete rows), then delete their objects and rows;
     a key whose session cannot be cancelled now stays for the next sweep."""
@@ -250,7 +289,11 @@ def sweep(*, grace: dt.timedelta | None = None) -> SweepReport:
             stale = conn.execute(sa.select(PendingObject.storage_key, PendingObject.upload_session,
                                            PendingObject.session_received).where(
                 PendingObject.purpose == "upload", PendingObject.heartbeat_at < cutoff)).all()
+        arriving = _parts_arriving(store, stale, cutoff)
         for row in stale:
+            if row.storage_key in arriving:
+                report.arriving.append(row.storage_key)
+                continue
             if row.upload_session is not None and _still_sending(store, row, cutoff):
                 report.sending.append(row.storage_key)
                 continue

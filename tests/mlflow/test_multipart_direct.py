@@ -60,7 +60,8 @@ def test_the_credentials_are_signed_urls_of_the_bucket(tracking, mlflow_client, 
         url = urllib.parse.urlsplit(credential["url"])
         query = urllib.parse.parse_qs(url.query)
         assert f"{url.scheme}://{url.netloc}" == gcs_emulator.host and url.path.endswith(f"/{n:05d}")
-        assert query["X-Goog-Algorithm"] == ["GOOG4-RSA-SHA256"] and int(query["X-Goog-Expires"][0]) <= 3600
+        assert query["X-Goog-Algorithm"] == ["GOOG4-RSA-SHA256"]
+        assert int(query["X-Goog-Expires"][0]) == tracking.app.config["MODEL_REGISTRY_MULTIPART_EXPIRY"]
         assert "x-goog-content-length-range" in query["X-Goog-SignedHeaders"][0]
         assert credential["headers"]["x-goog-content-length-range"].startswith("0,")
     # the app's part URL does not take parts of an upload that goes to the bucket
@@ -131,3 +132,23 @@ def test_an_abandoned_upload_is_swept(tracking, mlflow_client):
         "parts": [{"part_number": 1, "etag": ""}, {"part_number": 2, "etag": ""}]})
     assert done.status_code in (400, 409)
     assert _leftovers(tracking.app) == ([], [])
+
+
+def test_aborting_after_a_complete_keeps_the_file(tracking, mlflow_client):
+    """MLflow's client aborts after any error of a complete (a retried complete whose first try
+    recorded the file): the abort succeeds and deletes nothing, and completing again succeeds."""
+    run = mlflow_client.create_run("0")
+    base, created = _create(tracking, run.info.run_id, "once.bin", 1)
+    credential = created["credentials"][0]
+    assert requests.put(credential["url"], data=b"once", headers=credential["headers"], timeout=30).status_code == 200
+    complete = {"path": "/tmp/x/once.bin", "upload_id": created["upload_id"], "parts": [{"part_number": 1, "etag": ""}]}
+    for _ in range(2):
+        done = tracking.http("POST", base.replace("/create/", "/complete/"), json=complete)
+        assert done.status_code == 200, done.text
+    aborted = tracking.http("POST", base.replace("/create/", "/abort/"), json={"path": "/tmp/x/once.bin",
+                                                                               "upload_id": created["upload_id"]})
+    assert aborted.status_code == 200, aborted.text
+    got = tracking.http("GET", f"/api/2.0/mlflow-artifacts/artifacts/0/{run.info.run_id}/artifacts/once.bin")
+    assert got.status_code == 200 and got.content == b"once"
+    pending, objects = _leftovers(tracking.app)
+    assert pending == [] and len(objects) == 1
