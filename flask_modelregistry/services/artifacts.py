@@ -23,7 +23,7 @@ from ..models import Artifact, Run, utcnow
 from ..paths import validate_artifact_path
 from . import audit, events, ledger
 from .access import authorize
-from .common import after_commit, end_read_transaction, lock_row, session, unit_of_work
+from .common import after_commit, end_read_transaction, lock_run, session, unit_of_work
 from .identity import Actor
 
 log = logging.getLogger(__name__)
@@ -147,12 +147,10 @@ def _record_upload(project: str, actor: Actor, run_id: str, path: str, key: str,
     replaced object is left behind. A concurrent first upload of the path makes the insert fail
     on the unique constraint; the unit of work runs this again, and it replaces that file."""
     s = session()
-    # Locks in the order a delete of the version (or its model) takes them: the run's versions
-    # (this operation writes their rows below), then the run's row, shared. So the two wait for
-    # each other in one order (no deadlock), the delete sees this file's row once it is committed,
-    # and an upload into a run deleted first is a NotFound.
-    _lock_versions_of_run(run_id)
-    lock_row(Run, run_id, "run not found", shared=True)
+    # The run's versions, then its row (shared), as a delete of the version (or its model) takes
+    # them: the two wait for each other in one order (no deadlock), the delete sees this file's
+    # row once it is committed, and an upload into a run deleted first is a NotFound.
+    lock_run(run_id)
     values = {"size": stored.size, "sha256": stored.sha256, "content_type": ctype, "storage_key": key,
               "created_at": utcnow(), "created_by_id": actor.user_id, "created_by_name": actor.name}
     current = s.execute(sa.select(Artifact.id, Artifact.storage_key).where(
@@ -217,7 +215,7 @@ def delete_artifacts(project: str, actor: Actor, run_id: str, paths: t.Any) -> l
         from ..errors import Invalid
         raise Invalid("paths must be a non-empty list", fields={"paths": "Must be a non-empty list of paths."})
     clean = [validate_artifact_path(p) for p in paths]
-    _lock_versions_of_run(run_id)  # first, as a delete of the version takes them (no deadlock with it)
+    lock_run(run_id)  # first, as a delete of the version takes the locks (no deadlock with it)
     rows = list(session().scalars(sa.select(Artifact).where(Artifact.run_id == run_id, Artifact.path.in_(clean))))
     found = {a.path for a in rows}
     missing = [p for p in clean if p not in found]
@@ -248,15 +246,6 @@ def delete_stored_objects(keys: t.Iterable[str]) -> None:
     """Delete objects whose rows are gone (after the commit), then their ledger rows. A failure
     is logged, not raised: the rows are already deleted, and the sweeper deletes what is left."""
     ledger.delete_objects(keys)
-
-
-def _lock_versions_of_run(run_id: str) -> None:
-    """Lock the rows of the versions made from ``run_id`` as an update of them does (``FOR NO KEY
-    UPDATE``), in id order as :func:`.versions.purge_versions` locks them."""
-    from ..models import ModelVersion
-
-    session().execute(sa.select(ModelVersion.id).where(ModelVersion.run_id == run_id)
-                      .order_by(ModelVersion.id).with_for_update(key_share=True))
 
 
 def _touch(run_id: str) -> None:

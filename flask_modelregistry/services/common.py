@@ -233,3 +233,20 @@ def upsert(model: t.Any, rows: t.Sequence[t.Mapping[str, t.Any]], *, keys: t.Seq
 
 def count(stmt: sa.Select) -> int:
     return session().scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def lock_run(run_id: str, message: str = "run not found", *, shared: bool = True) -> None:
+    """Lock a run for a write to it or to what belongs to it (its metrics, parameters, tags, datasets,
+    files), before the write touches any row, in the order a delete of its versions (or of their
+    model) takes the same locks (:func:`.versions.purge_versions`): first the rows of the versions
+    made from the run, in id order, as the write's update of them does (``FOR NO KEY UPDATE``: every
+    write to a run marks its versions changed), then the run's row, ``shared`` (``FOR KEY SHARE``:
+    writes that add and need not wait for each other) or not (``FOR UPDATE``: writes that replace,
+    queued so the last one's body stays whole). The two then wait for each other in one order
+    instead of deadlocking on PostgreSQL; SQLite holds the database's write lock already.
+    ``NotFound`` with ``message`` if the run is gone (deleted by an operation that committed first)."""
+    from ..models import ModelVersion, Run
+
+    session().execute(sa.select(ModelVersion.id).where(ModelVersion.run_id == run_id)
+                      .order_by(ModelVersion.id).with_for_update(key_share=True))
+    lock_row(Run, run_id, message, shared=shared)

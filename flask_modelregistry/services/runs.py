@@ -15,7 +15,7 @@ from ..errors import Invalid, NotFound
 from ..models import Experiment, Run, RunTag
 from . import ci, tracking
 from .access import authorize
-from .common import CONTROL_CHARS, check_name, check_string_map, lock_row, nfc_key, session, unit_of_work
+from .common import CONTROL_CHARS, check_name, check_string_map, lock_run, nfc_key, session, unit_of_work
 from .identity import Actor
 
 RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
@@ -52,6 +52,7 @@ def update_run(project: str, actor: Actor, run: Run, *, status: t.Any = None, en
                name: t.Any = None) -> Run:
     """Change a run's status, end time or name (what ``mlflow.end_run`` sends)."""
     authorize(project, actor, "write")
+    lock_run(run.id, f"Run with id={run.id} not found")  # before the run's row is written
     if status is not None:
         run.status = check_status(status)
     if end_time is not None:
@@ -74,7 +75,7 @@ def set_tags(project: str, actor: Actor, run: Run, tags: t.Mapping[str, t.Any]) 
     authorize(project, actor, "write")
     tag_map = check_string_map(dict(tags), "tags", value_max=8000)
     tag_map = ci.resolve_ci_tags(project, tag_map, tracking.tags_of(run.id))
-    lock_row(Run, run.id, f"Run with id={run.id} not found", shared=True)
+    lock_run(run.id, f"Run with id={run.id} not found")
     tracking.set_run_tags(run.id, tag_map)
     if "mlflow.runName" in tag_map:
         run.name = check_name(tag_map["mlflow.runName"], "run_name")
@@ -90,6 +91,7 @@ def delete_tag(project: str, actor: Actor, run: Run, key: t.Any) -> None:
         raise Invalid("key must be a string", fields={"key": "Must be a string."})
     key = nfc_key(key)
     s = session()
+    lock_run(run.id, f"Run with id={run.id} not found")
     deleted = s.execute(sa.delete(RunTag).where(RunTag.run_id == run.id, RunTag.key == key))
     if not deleted.rowcount:
         raise NotFound(f"No tag with name: {key} in run with id {run.id}")
@@ -151,6 +153,7 @@ def log_inputs(project: str, actor: Actor, run: Run, datasets: t.Sequence[t.Mapp
             "profile": d.get("profile") or "", "role": dataset_role(d.get("context")),
             "source": d.get("source") or "", "tags": d.get("tags") or [],
         }, f"datasets[{i}]", as_logged=True))
+    lock_run(run.id, f"Run with id={run.id} not found")
     tracking.add_datasets(run.id, rows)
     tracking.touch_version(run.id)
     tracking.audit_run(project, actor, run, "run.inputs", {"datasets": [f"{d['name']} ({d['role']})" for d in rows]})
