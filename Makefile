@@ -5,6 +5,8 @@ PORT   ?= 5000
 PY      = $(VENV)/bin/python
 FLASK   = $(VENV)/bin/flask --app example_app
 PYTEST_ARGS ?=
+# two workers, a test file each at a time (a file's tests share its fixtures); PYTEST_WORKERS=0 runs in one process
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test bench wheel clean translations
 
@@ -40,7 +42,7 @@ demo: $(VENV)/.example
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: $(VENV)/.bench $(MLFLOW_VENV)/.installed
 	BENCH_MLFLOW_BIN=$(abspath $(MLFLOW_VENV))/bin $(PY) -m bench $(BENCH_ARGS)
