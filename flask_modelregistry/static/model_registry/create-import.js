@@ -113,6 +113,12 @@
     versionInput.addEventListener("blur", function () {
       if (versionInput.value.trim()) { touched = true; setFieldError(form, "version", checkVersion(versionInput.value.trim())); }
     });
+    /* a version typed before this script ran is checked now (only a wrong one: the server's own
+       answer on a re-rendered form stays) */
+    if (versionInput.value.trim() && checkVersion(versionInput.value.trim())) {
+      touched = true;
+      setFieldError(form, "version", checkVersion(versionInput.value.trim()));
+    }
     ["dragenter", "dragover"].forEach(function (type) {
       zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("mr-dragover"); });
     });
