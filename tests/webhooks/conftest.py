@@ -45,3 +45,18 @@ def add_webhook(client, person, receiver: Receiver, events: list[str], project: 
     response = client.post(f"/api/v1/projects/{project}/webhooks", json=body, headers=person.headers)
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()
+
+
+def delivery_in_state(client, person, hook_id: int, state: str, timeout: float = 10, project: str = "proj") -> dict:
+    """The hook's one delivery once its log says `state`. The receiver sees a request before the deliverer
+    commits what it answered, so a test that just saw the request polls the log rather than reading it once."""
+    import time
+
+    url = f"/api/v1/projects/{project}/webhooks/{hook_id}/deliveries"
+    deadline = time.time() + timeout
+    while True:
+        (delivery,) = client.get(url, headers=person.headers).get_json()["items"]
+        if delivery["state"] == state or time.time() > deadline:
+            assert delivery["state"] == state, delivery
+            return delivery
+        time.sleep(0.05)
