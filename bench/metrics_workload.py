@@ -33,15 +33,7 @@ def _median_ms(call, times: int = 5) -> float:
 def _bulk(db, run_id: str, size: int) -> None:
     from flask_modelregistry.services import metric_aggregates
 
-    if db.engine.dialect.name == "postgresql":
-        source = "SELECT s AS n FROM generate_series(0, :last) AS s"
-    else:
-        source = "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < :last) SELECT n FROM seq"
-    db.session.execute(sa.text(
-        "INSERT INTO mr_run_metrics (run_id, key, value, is_nan, step, timestamp) "
-        f"SELECT :run, 'loss', 1.0 / (n + 1), false, n, 1700000000000 + n FROM ({source}) AS g"),
-        {"run": run_id, "last": size - 1})
-    metric_aggregates.recompute([run_id])
+    metric_aggregates.bulk_load(run_id, size)
     db.session.commit()
     if db.engine.dialect.name == "postgresql":  # what autovacuum does to a table loaded in bulk
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

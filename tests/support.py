@@ -79,6 +79,20 @@ def set_registry(app, project: str = PROJECT, *, enabled: bool | None = None, vi
         update_settings(project, Actor.system(), enabled=enabled, visibility=visibility)
 
 
+def pending_and_stored(app, *, partial: bool = False) -> tuple[list[str], list[str]]:
+    """The storage keys of the ledger's pending rows and those of the objects in the app's store
+    (with ``partial``, its unfinished writes too), each sorted: what an upload left behind."""
+    from example_app.models import db
+    from flask_modelregistry.models import PendingObject
+
+    with app.app_context():
+        store = app.extensions["model_registry"].store
+        objects = [o.key for o in store.list_objects()]
+        if partial:
+            objects += [o.key for o in store.list_partial()]
+        return sorted(db.session.scalars(sa.select(PendingObject.storage_key))), sorted(objects)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -23,7 +23,7 @@ from ..models import Artifact, Run, utcnow
 from ..paths import validate_artifact_path
 from . import audit, events, ledger
 from .access import authorize
-from .common import after_commit, end_read_transaction, lock_run, session, unit_of_work
+from .common import after_commit, end_read_transaction, lock_run, session, touch_version, unit_of_work
 from .identity import Actor
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ def _record_upload(project: str, actor: Actor, run_id: str, path: str, key: str,
         s.execute(sa.update(Artifact).where(Artifact.id == current.id).values(**values)
                   .execution_options(synchronize_session=False))
         artifact = Artifact(id=current.id, run_id=run_id, path=path, **values)
-    _touch(run_id)
+    touch_version(run_id)
     ledger.complete([key])
     if current is not None:
         ledger.schedule_deletes([current.storage_key])
@@ -222,7 +222,7 @@ def delete_artifacts(project: str, actor: Actor, run_id: str, paths: t.Any) -> l
     if missing:
         raise NotFound(f"No such artifact: '{missing[0]}'")
     keys = delete_rows_returning_keys(Artifact.id.in_([a.id for a in rows]))
-    _touch(run_id)
+    touch_version(run_id)
     audit.record(project, actor, "artifact.delete", "run", run_id, ", ".join(sorted(found))[:1024],
                  {"paths": sorted(found)})
     for name, number in events.versions_of_run(run_id):
@@ -246,9 +246,3 @@ def delete_stored_objects(keys: t.Iterable[str]) -> None:
     """Delete objects whose rows are gone (after the commit), then their ledger rows. A failure
     is logged, not raised: the rows are already deleted, and the sweeper deletes what is left."""
     ledger.delete_objects(keys)
-
-
-def _touch(run_id: str) -> None:
-    from ..models import ModelVersion
-
-    session().execute(sa.update(ModelVersion).where(ModelVersion.run_id == run_id).values(updated_at=utcnow()))

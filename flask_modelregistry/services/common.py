@@ -250,3 +250,11 @@ def lock_run(run_id: str, message: str = "run not found", *, shared: bool = True
     session().execute(sa.select(ModelVersion.id).where(ModelVersion.run_id == run_id)
                       .order_by(ModelVersion.id).with_for_update(key_share=True))
     lock_row(Run, run_id, message, shared=shared)
+
+
+def touch_version(run_id: str) -> None:
+    """Mark the versions made from this run as changed now (after :func:`lock_run`, which locked
+    their rows first)."""
+    from ..models import ModelVersion, utcnow
+
+    session().execute(sa.update(ModelVersion).where(ModelVersion.run_id == run_id).values(updated_at=utcnow()))

@@ -26,7 +26,10 @@ from .versions import MetricValue, VersionDetails
 
 
 @dataclasses.dataclass(frozen=True)
-class ModelView:
+class ModelRef:
+    """A model's own fields, built without a query: what a page or an answer needs to name, link
+    and edit it (:class:`ModelView` adds what takes queries, so templates take either)."""
+
     id: int
     project: str
     name: str
@@ -34,6 +37,12 @@ class ModelView:
     created_at: dt.datetime
     updated_at: dt.datetime
     created_by: str | None
+    #: metric -> "max" or "min"
+    metric_goals: dict[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelView(ModelRef):
     #: the highest release by semantic version order (the highest prerelease without a release)
     latest_version: str | None
     latest_version_id: int | None
@@ -41,8 +50,6 @@ class ModelView:
     tags: dict[str, str]
     #: alias -> semantic version
     aliases: dict[str, str]
-    #: metric -> "max" or "min"
-    metric_goals: dict[str, str]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,20 +72,32 @@ class ParentRef:
 
 
 @dataclasses.dataclass(frozen=True)
-class VersionView:
+class VersionRef:
+    """A version's own fields, built without a query: what a page or an answer needs to name,
+    link and edit it, and the run that holds its files and metrics (:class:`VersionView` adds
+    what takes queries)."""
+
     id: int
     model_id: int
-    model_name: str
     #: the version's number within its model (MLflow's version)
     number: int
     #: the semantic version
     version: str
     description: str | None
+    stage: str
+    #: the run that holds the version's files and metrics (a :class:`VersionView`'s is MLflow's)
+    run_id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class VersionView(VersionRef):
+    """A version as the doors show it. Its ``run_id`` is the one MLflow clients see (the run id the
+    version was created with when this server did not know it, else the run that holds its files)."""
+
+    model_name: str
     created_at: dt.datetime
     updated_at: dt.datetime
     created_by: str | None
-    stage: str
-    run_id: str
     source: str | None
     parent_version_id: int | None
     parent: ParentRef | None
@@ -100,46 +119,27 @@ class VersionView:
         return f"{self.model_name}/{self.version}"
 
 
-@dataclasses.dataclass(frozen=True)
-class ModelRef:
-    """A model's own fields, built without a query: what a page or an answer needs to name, link
-    and edit it (its fields are named as :class:`ModelView`'s, so templates take either)."""
-
-    id: int
-    project: str
-    name: str
-    description: str | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    created_by: str | None
-    metric_goals: dict[str, str]
-
-
-@dataclasses.dataclass(frozen=True)
-class VersionRef:
-    """A version's own fields, built without a query: what a page or an answer needs to name,
-    link and edit it, and the run that holds its files and metrics."""
-
-    id: int
-    model_id: int
-    number: int
-    version: str
-    description: str | None
-    stage: str
-    run_id: str
-
-
 # -- building them: a constant number of queries for any number of rows ------------------------
 
+def _model_fields(model: RegisteredModel) -> dict[str, t.Any]:
+    """The fields of :class:`ModelRef`, from the model's row."""
+    return dict(id=model.id, project=model.project, name=model.name, description=model.description,
+                created_at=model.created_at, updated_at=model.updated_at, created_by=model.created_by_name,
+                metric_goals=dict(model.metric_goals or {}))
+
+
+def _version_fields(version: ModelVersion, run_id: str) -> dict[str, t.Any]:
+    """The fields of :class:`VersionRef`, from the version's row, with ``run_id``."""
+    return dict(id=version.id, model_id=version.model_id, number=version.number, version=version.version,
+                description=version.description, stage=version.stage, run_id=run_id)
+
+
 def model_ref(model: RegisteredModel) -> ModelRef:
-    return ModelRef(id=model.id, project=model.project, name=model.name, description=model.description,
-                    created_at=model.created_at, updated_at=model.updated_at, created_by=model.created_by_name,
-                    metric_goals=dict(model.metric_goals or {}))
+    return ModelRef(**_model_fields(model))
 
 
 def version_ref(version: ModelVersion) -> VersionRef:
-    return VersionRef(id=version.id, model_id=version.model_id, number=version.number, version=version.version,
-                      description=version.description, stage=version.stage, run_id=version.run_id)
+    return VersionRef(**_version_fields(version, version.run_id))
 
 
 def model_views(summaries: t.Sequence[ModelSummary]) -> list[ModelView]:
@@ -152,10 +152,8 @@ def model_views(summaries: t.Sequence[ModelSummary]) -> list[ModelView]:
     for s in summaries:
         m: RegisteredModel = s.model
         out.append(ModelView(
-            id=m.id, project=m.project, name=m.name, description=m.description, created_at=m.created_at,
-            updated_at=m.updated_at, created_by=m.created_by_name, latest_version=s.latest_version,
-            latest_version_id=s.latest_version_id, version_count=s.version_count, tags=tags.get(m.id, {}),
-            aliases=aliases.get(m.id, {}), metric_goals=dict(m.metric_goals or {})))
+            **_model_fields(m), latest_version=s.latest_version, latest_version_id=s.latest_version_id,
+            version_count=s.version_count, tags=tags.get(m.id, {}), aliases=aliases.get(m.id, {})))
     return out
 
 
@@ -181,9 +179,8 @@ def views_of_details(model: RegisteredModel, details: t.Sequence[VersionDetails]
     for d in details:
         v: ModelVersion = d.version
         out.append(VersionView(
-            id=v.id, model_id=v.model_id, model_name=model.name, number=v.number, version=v.version,
-            description=v.description, created_at=v.created_at, updated_at=v.updated_at,
-            created_by=v.created_by_name, stage=v.stage, run_id=v.mlflow_run_id, source=v.source,
+            **_version_fields(v, v.mlflow_run_id), model_name=model.name, created_at=v.created_at,
+            updated_at=v.updated_at, created_by=v.created_by_name, source=v.source,
             parent_version_id=v.parent_version_id, parent=parents.get(v.parent_version_id or -1),
             is_prerelease=v.semver_prerelease is not None, aliases=tuple(alias_rows.get(v.id, [])),
             metrics=tuple(d.metrics), params=d.params, metadata=d.metadata, run_tags=d.run_tags,

@@ -9,11 +9,11 @@ import uuid
 import sqlalchemy as sa
 
 from ..errors import Invalid, NotFound
-from ..models import Experiment, ModelVersion, Run, RunDataset, RunMetric, RunParam, RunTag, utcnow
+from ..models import Experiment, Run, RunDataset, RunMetric, RunParam, RunTag, utcnow
 from . import audit, batches, metric_aggregates
 from .access import authorize
 from .common import (check_double, check_key, check_name, check_string_map, lock_run, session, storable_text,
-                     unit_of_work, upsert)
+                     touch_version, unit_of_work, upsert)
 from .identity import Actor
 from .versions import MetricValue
 
@@ -296,8 +296,3 @@ def replace_datasets(project: str, actor: Actor, run: Run, datasets: t.Any) -> l
     touch_version(run.id)
     audit_run(project, actor, run, "run.datasets", {"datasets": [f"{d['name']} ({d['role']})" for d in rows]})
     return datasets_of([run.id]).get(run.id, [])
-
-
-def touch_version(run_id: str) -> None:
-    """Mark the version that owns this run as changed now."""
-    session().execute(sa.update(ModelVersion).where(ModelVersion.run_id == run_id).values(updated_at=utcnow()))

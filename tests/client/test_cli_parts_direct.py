@@ -9,23 +9,13 @@ import os
 
 import google_crc32c
 import requests
-import sqlalchemy as sa
 
 from ..bigfiles.test_gcs_direct import app_config, store_kind  # noqa: F401  (fixtures: GCS that signs)
+from ..support import pending_and_stored
 from .conftest import make_tree, remote_files, version_id_of
 from .test_cli_parts import InFlight, _run
 
 MiB = 1024 * 1024
-
-
-def _leftovers(app) -> tuple[list[str], list[str]]:
-    from flask_modelregistry.models import PendingObject
-    from example_app.models import db
-
-    with app.app_context():
-        store = app.extensions["model_registry"].store
-        return (list(db.session.scalars(sa.select(PendingObject.storage_key))),
-                [o.key for o in store.list_objects()])
 
 
 def test_the_parts_go_straight_to_the_bucket_and_nothing_is_read_back(client, rita, churn, live_server, tmp_path,
@@ -53,7 +43,7 @@ def test_the_parts_go_straight_to_the_bucket_and_nothing_is_read_back(client, ri
     assert counter.total == 0  # no part reached the app
     assert reads == []  # and the server read nothing back to hash it
     assert sent_auth == []  # the bucket got no token of the registry
-    pending, objects = _leftovers(live_server.app)
+    pending, objects = pending_and_stored(live_server.app)
     assert pending == [] and len(objects) == 2
 
 
@@ -74,7 +64,7 @@ def test_a_crc32c_that_is_not_the_composed_objects_keeps_nothing(client, rita, c
     body = {"upload_id": created["upload_id"], "parts": parts, "sha256": hashlib.sha256(data).hexdigest()}
     bad = client.post(f"{url}/complete", json={**body, "crc32c": crc ^ 1}, headers=rita.headers)
     assert bad.status_code == 422 and "CRC32C" in bad.json["error"]["message"]
-    assert _leftovers(live_server.app) == ([], [])
+    assert pending_and_stored(live_server.app) == ([], [])
     assert "w.bin" not in remote_files(client, rita, version_id)
     malformed = client.post(f"{url}/complete", json={**body, "sha256": "x", "crc32c": crc}, headers=rita.headers)
     assert malformed.status_code == 422

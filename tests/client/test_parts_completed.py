@@ -14,6 +14,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from ..support import pending_and_stored
+
 MiB = 1024 * 1024
 STORES = ["local", "gcs"]
 
@@ -21,17 +23,6 @@ STORES = ["local", "gcs"]
 @pytest.fixture
 def app_config(store_kind, gcs_signing_key) -> dict:
     return {"MODEL_REGISTRY_GCS_SIGNING_KEY": gcs_signing_key} if store_kind == "gcs" else {}
-
-
-def _state(app) -> tuple[list[str], list[str]]:
-    """The ledger's rows and the store's objects."""
-    from flask_modelregistry.models import PendingObject
-    from example_app.models import db
-
-    with app.app_context():
-        store = app.extensions["model_registry"].store
-        return (sorted(db.session.scalars(sa.select(PendingObject.storage_key))),
-                sorted(o.key for o in store.list_objects()))
 
 
 class Api:
@@ -86,7 +77,7 @@ def test_aborting_a_completed_upload_keeps_the_file(api, live_server, store_kind
     again = api.complete(upload_id, parts)
     assert again.status_code == 201, again.text
     assert again.json() == done.json()
-    pending, objects = _state(live_server.app)
+    pending, objects = pending_and_stored(live_server.app)
     assert pending == [] and len(objects) == 1
 
 
@@ -102,7 +93,7 @@ def test_discarding_a_recorded_key_deletes_nothing(api, live_server, store_kind)
         key = db.session.scalar(sa.select(Artifact.storage_key).where(Artifact.path.like("%b.bin")))
         ledger.discard([key])
     assert api.get("b.bin").content == b"kept"
-    assert _state(live_server.app)[1] == [key]
+    assert pending_and_stored(live_server.app)[1] == [key]
 
 
 @pytest.mark.parametrize("store_kind", STORES)
@@ -125,7 +116,7 @@ def test_concurrent_completes_assemble_the_file_once(api, live_server, store_kin
     assert api.abort(upload_id).status_code == 204
     got = api.get("c.bin")
     assert got.status_code == 200 and got.content == body
-    pending, objects = _state(live_server.app)
+    pending, objects = pending_and_stored(live_server.app)
     assert pending == [] and len(objects) == 1
 
 
@@ -146,7 +137,7 @@ def test_a_slow_direct_upload_lives_while_its_parts_arrive(api, live_server, sto
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(part["url"]).query)
         assert int(query["X-Goog-Expires"][0]) == app.config["MODEL_REGISTRY_MULTIPART_EXPIRY"]
         assert part["headers"]["x-goog-content-length-range"] == f"0,{5 * MiB}"
-    reserved = _state(app)[0]
+    reserved = pending_and_stored(app)[0]
     assert len(reserved) == 4  # the file and its 3 parts
     for n, part in enumerate(parts):
         threading.Event().wait(1.5)  # a slow client
@@ -161,7 +152,7 @@ def test_a_slow_direct_upload_lives_while_its_parts_arrive(api, live_server, sto
     done = api.complete(created.json()["upload_id"], [{"part_number": n, "etag": ""} for n in (1, 2, 3)])
     assert done.status_code == 201, done.text
     assert api.get("slow.bin").content == body
-    assert _state(app)[0] == []
+    assert pending_and_stored(app)[0] == []
 
 
 @pytest.mark.parametrize("store_kind", ["gcs"])
@@ -176,7 +167,7 @@ def test_an_upload_whose_parts_stopped_is_swept(api, live_server, store_kind):
     with app.app_context():
         report = sweeper.sweep(grace=dt.timedelta(0))
     assert len(report.abandoned) == 3 and report.arriving == []
-    assert _state(app) == ([], [])
+    assert pending_and_stored(app) == ([], [])
 
 
 @pytest.mark.parametrize("store_kind", STORES)
@@ -185,4 +176,4 @@ def test_a_part_size_past_the_largest_file_is_refused(api, live_server, store_ki
     refused = requests.post(f"{api.files}/uploads", json={"path": "h.bin", "size": 10, "part_size": max_size + 1},
                             headers=api.headers, timeout=30)
     assert refused.status_code == 422 and "part_size" in refused.json()["error"]["fields"], refused.text
-    assert _state(live_server.app) == ([], [])
+    assert pending_and_stored(live_server.app) == ([], [])

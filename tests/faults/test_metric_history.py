@@ -29,17 +29,7 @@ def _bulk_insert(app, run_id: str, key: str, n: int) -> None:
     from flask_modelregistry.services import metric_aggregates
 
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            source = "SELECT s AS n FROM generate_series(0, :last) AS s"
-        else:
-            source = ("WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < :last) "
-                      "SELECT n FROM seq")
-        db.session.execute(sa.text(
-            f"INSERT INTO mr_run_metrics (run_id, key, value, is_nan, step, timestamp) "
-            f"SELECT :run, :key, 1.0 / (n + 1), false, n, 1700000000000 + n FROM ({source}) AS g"),
-            {"run": run_id, "key": key, "last": n - 1})
-        # values written around the service: their aggregates are rebuilt from the rows
-        metric_aggregates.recompute([run_id])
+        metric_aggregates.bulk_load(run_id, n, key=key)
         db.session.commit()
 
 

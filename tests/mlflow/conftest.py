@@ -3,11 +3,14 @@ app served on a port, as a user of each role; and the JSON API to see what the c
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import os
+import threading
 import typing as t
 
 import pytest
 
-from ..support import PROJECT, Person
+from ..support import PROJECT, Person, pending_and_stored
 
 MLFLOW_ENV = ("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME",
               "MLFLOW_TRACKING_PASSWORD", "MLFLOW_REGISTRY_URI", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME",
@@ -114,3 +117,61 @@ def write_file(folder, name: str, content: str | bytes) -> str:
     else:
         path.write_bytes(content)
     return str(path)
+
+
+# -- MLflow's multipart uploads (MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD) -------------------------
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+def multipart_env(monkeypatch):
+    """The client sends a file of 1 MiB or more in parts of 1 MiB."""
+    monkeypatch.setenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true")
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(MiB))
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(MiB))
+
+
+class PartCounter:
+    """Wraps the app: counts part requests and the most of them in flight at once."""
+
+    def __init__(self, app):
+        self.inner = app.wsgi_app
+        self.lock = threading.Lock()
+        self.now = self.most = self.total = 0
+        app.wsgi_app = self
+
+    def __call__(self, environ, start_response):
+        is_part = "/mpu-part/" in environ["PATH_INFO"]
+        if is_part:
+            with self.lock:
+                self.now += 1
+                self.total += 1
+                self.most = max(self.most, self.now)
+        try:
+            return list(self.inner(environ, start_response))
+        finally:
+            if is_part:
+                with self.lock:
+                    self.now -= 1
+
+
+def random_file(path, size: int) -> str:
+    """Write ``size`` random bytes to ``path``; their SHA-256."""
+    data = os.urandom(size)
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def assert_a_refused_upload_leaves_nothing(tracking: Tracking, client, tmp_path) -> None:
+    """With files past 3 MiB refused, the client's upload of 5 MiB in parts fails, and the run has
+    no file, the ledger no row and the store no object nor partial write."""
+    tracking.app.config["MODEL_REGISTRY_MAX_FILE_SIZE"] = 3 * MiB
+    run = client.create_run("0")
+    source = tmp_path / "big.bin"
+    random_file(source, 5 * MiB)
+    with pytest.raises(Exception):
+        client.log_artifact(run.info.run_id, str(source))
+    assert tracking.http("GET", "/api/2.0/mlflow-artifacts/artifacts",
+                         params={"path": f"0/{run.info.run_id}/artifacts"}).json() == {}
+    assert pending_and_stored(tracking.app, partial=True) == ([], [])

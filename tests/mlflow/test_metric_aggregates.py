@@ -253,15 +253,7 @@ def _bulk(app, run_id: str, n: int, per_step: int) -> None:
     from flask_modelregistry.services import metric_aggregates
 
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            source = "SELECT s AS n FROM generate_series(0, :last) AS s"
-        else:
-            source = "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < :last) SELECT n FROM seq"
-        db.session.execute(sa.text(
-            "INSERT INTO mr_run_metrics (run_id, key, value, is_nan, step, timestamp) "
-            f"SELECT :run, 'loss', 1.0 / (n + 1), false, n / :per, 1700000000000 + n FROM ({source}) AS g"),
-            {"run": run_id, "last": n - 1, "per": per_step})
-        metric_aggregates.recompute([run_id])
+        metric_aggregates.bulk_load(run_id, n, per_step=per_step)
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             db.session.execute(sa.text("ANALYZE mr_run_metrics"))

@@ -9,20 +9,13 @@ import datetime as dt
 import hashlib
 import urllib.parse
 
-import pytest
 import requests
 
 from ..bigfiles.test_gcs_direct import app_config, backend, store_kind  # noqa: F401  (fixtures: GCS that signs)
-from .test_multipart_upload import PartCounter, _leftovers, _make
+from ..support import pending_and_stored
+from .conftest import PartCounter, assert_a_refused_upload_leaves_nothing, random_file
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-def multipart_env(monkeypatch):
-    monkeypatch.setenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true")
-    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(MiB))
-    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(MiB))
 
 
 def _create(tracking, run_id: str, name: str, parts: int) -> tuple[str, dict]:
@@ -39,7 +32,7 @@ def test_the_client_sends_every_part_straight_to_the_bucket(tracking, mlflow_cli
     c.create_registered_model("mp")
     mv = c.create_model_version("mp", "s3://b/1", tags={"model_registry.version": "1.0.0"})
     source = tmp_path / "weights.bin"
-    expected = _make(source, 40 * MiB + 4321)  # 41 parts: two levels of compose
+    expected = random_file(source, 40 * MiB + 4321)  # 41 parts: two levels of compose
     c.log_artifact(mv.run_id, str(source), artifact_path="model")
     stored = tracking.api_files("mp", 1)["model/weights.bin"]
     assert stored["size"] == 40 * MiB + 4321 and stored["sha256"] == expected
@@ -49,7 +42,7 @@ def test_the_client_sends_every_part_straight_to_the_bucket(tracking, mlflow_cli
     local = mlflow.artifacts.download_artifacts(run_id=mv.run_id, artifact_path="model/weights.bin",
                                                 dst_path=str(tmp_path / "dl"))
     assert hashlib.sha256(open(local, "rb").read()).hexdigest() == expected
-    pending, objects = _leftovers(tracking.app)
+    pending, objects = pending_and_stored(tracking.app, partial=True)
     assert pending == [] and len(objects) == 1  # the file itself: no part, no intermediate compose
 
 
@@ -70,20 +63,13 @@ def test_the_credentials_are_signed_urls_of_the_bucket(tracking, mlflow_client, 
     assert refused.status_code == 400
     tracking.http("POST", base.replace("/create/", "/abort/"), json={"path": "/tmp/x/f.bin",
                                                                       "upload_id": created["upload_id"]})
-    assert _leftovers(tracking.app) == ([], [])
+    assert pending_and_stored(tracking.app, partial=True) == ([], [])
 
 
 def test_a_refused_completion_is_aborted_by_the_client_and_leaves_nothing(tracking, mlflow_client, multipart_env,
                                                                          tmp_path):
-    tracking.app.config["MODEL_REGISTRY_MAX_FILE_SIZE"] = 3 * MiB  # the bucket takes the parts; completing refuses
-    run = mlflow_client.create_run("0")
-    source = tmp_path / "big.bin"
-    _make(source, 5 * MiB)
-    with pytest.raises(Exception):
-        mlflow_client.log_artifact(run.info.run_id, str(source))
-    assert tracking.http("GET", "/api/2.0/mlflow-artifacts/artifacts",
-                         params={"path": f"0/{run.info.run_id}/artifacts"}).json() == {}
-    assert _leftovers(tracking.app) == ([], [])
+    # the bucket takes the parts; completing refuses
+    assert_a_refused_upload_leaves_nothing(tracking, mlflow_client, tmp_path)
 
 
 def test_completing_checks_the_parts_the_bucket_holds(tracking, mlflow_client):
@@ -110,7 +96,7 @@ def test_completing_checks_the_parts_the_bucket_holds(tracking, mlflow_client):
     listed = tracking.http("GET", "/api/2.0/mlflow-artifacts/artifacts",
                            params={"path": f"0/{run.info.run_id}/artifacts"}).json()
     assert listed["files"] == [{"path": "two.bin", "is_dir": False, "file_size": MiB + 10}]
-    pending, objects = _leftovers(tracking.app)
+    pending, objects = pending_and_stored(tracking.app, partial=True)
     assert pending == [] and len(objects) == 1
 
 
@@ -121,17 +107,17 @@ def test_an_abandoned_upload_is_swept(tracking, mlflow_client):
     first = requests.put(created["credentials"][0]["url"], data=b"a" * MiB,
                          headers=created["credentials"][0]["headers"], timeout=30)
     assert first.status_code == 200
-    assert _leftovers(tracking.app) != ([], [])
+    assert pending_and_stored(tracking.app, partial=True) != ([], [])
     from flask_modelregistry.services import sweeper
 
     with tracking.app.app_context():
         sweeper.sweep(grace=dt.timedelta(0))
-    assert _leftovers(tracking.app) == ([], [])
+    assert pending_and_stored(tracking.app, partial=True) == ([], [])
     done = tracking.http("POST", base.replace("/create/", "/complete/"), json={
         "path": "/tmp/x/left.bin", "upload_id": created["upload_id"],
         "parts": [{"part_number": 1, "etag": ""}, {"part_number": 2, "etag": ""}]})
     assert done.status_code in (400, 409)
-    assert _leftovers(tracking.app) == ([], [])
+    assert pending_and_stored(tracking.app, partial=True) == ([], [])
 
 
 def test_aborting_after_a_complete_keeps_the_file(tracking, mlflow_client):
@@ -150,5 +136,5 @@ def test_aborting_after_a_complete_keeps_the_file(tracking, mlflow_client):
     assert aborted.status_code == 200, aborted.text
     got = tracking.http("GET", f"/api/2.0/mlflow-artifacts/artifacts/0/{run.info.run_id}/artifacts/once.bin")
     assert got.status_code == 200 and got.content == b"once"
-    pending, objects = _leftovers(tracking.app)
+    pending, objects = pending_and_stored(tracking.app, partial=True)
     assert pending == [] and len(objects) == 1

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import threading
 
 import pytest
-import sqlalchemy as sa
+
+from ..support import pending_and_stored
+from .conftest import PartCounter, assert_a_refused_upload_leaves_nothing, random_file
 
 MiB = 1024 * 1024
 
@@ -19,55 +19,6 @@ def backend() -> str:
     return "sqlite"
 
 
-@pytest.fixture
-def multipart_env(monkeypatch):
-    monkeypatch.setenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true")
-    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(MiB))
-    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(MiB))
-
-
-class PartCounter:
-    """Wraps the app: counts part requests and the most of them in flight at once."""
-
-    def __init__(self, app):
-        self.inner = app.wsgi_app
-        self.lock = threading.Lock()
-        self.now = self.most = self.total = 0
-        app.wsgi_app = self
-
-    def __call__(self, environ, start_response):
-        is_part = "/mpu-part/" in environ["PATH_INFO"]
-        if is_part:
-            with self.lock:
-                self.now += 1
-                self.total += 1
-                self.most = max(self.most, self.now)
-        try:
-            return list(self.inner(environ, start_response))
-        finally:
-            if is_part:
-                with self.lock:
-                    self.now -= 1
-
-
-def _leftovers(app):
-    """Pending ledger rows, and objects or partial writes in the store."""
-    from flask_modelregistry.models import PendingObject
-    from example_app.models import db
-
-    with app.app_context():
-        store = app.extensions["model_registry"].store
-        pending = list(db.session.scalars(sa.select(PendingObject.storage_key)))
-        objects = [o.key for o in store.list_objects()] + [o.key for o in store.list_partial()]
-    return pending, objects
-
-
-def _make(path, size):
-    data = os.urandom(size)
-    path.write_bytes(data)
-    return hashlib.sha256(data).hexdigest()
-
-
 @pytest.mark.parametrize("store_kind", ["local", "gcs"])
 def test_parts_in_parallel_assemble_the_file(tracking, mlflow_client, multipart_env, tmp_path, store_kind):
     counter = PartCounter(tracking.app)
@@ -75,7 +26,7 @@ def test_parts_in_parallel_assemble_the_file(tracking, mlflow_client, multipart_
     c.create_registered_model("mp")
     mv = c.create_model_version("mp", "s3://b/1", tags={"model_registry.version": "1.0.0"})
     source = tmp_path / "weights.bin"
-    expected = _make(source, 7 * MiB + 12345)  # 8 parts, the last short
+    expected = random_file(source, 7 * MiB + 12345)  # 8 parts, the last short
     c.log_artifact(mv.run_id, str(source), artifact_path="model")
     stored = tracking.api_files("mp", 1)["model/weights.bin"]
     assert stored["size"] == 7 * MiB + 12345 and stored["sha256"] == expected
@@ -85,7 +36,7 @@ def test_parts_in_parallel_assemble_the_file(tracking, mlflow_client, multipart_
 
     local = mlflow.artifacts.download_artifacts(run_id=mv.run_id, artifact_path="model/weights.bin", dst_path=str(out))
     assert hashlib.sha256(open(local, "rb").read()).hexdigest() == expected
-    pending, objects = _leftovers(tracking.app)
+    pending, objects = pending_and_stored(tracking.app, partial=True)
     assert pending == [] and len(objects) == 1  # the file itself, no part left
 
 
@@ -104,7 +55,7 @@ def test_a_client_left_to_ask_the_server_gets_multipart_only_where_it_pays(
     assert info["multipart_uploads_enabled"] is (parts > 0)
     run = mlflow_client.create_run("0")
     source = tmp_path / "weights.bin"
-    expected = _make(source, 2 * MiB + 5)
+    expected = random_file(source, 2 * MiB + 5)
     mlflow_client.log_artifact(run.info.run_id, str(source))
     assert counter.total == parts
     local = mlflow_client.download_artifacts(run.info.run_id, "weights.bin", str(tmp_path / "dl"))
@@ -113,16 +64,7 @@ def test_a_client_left_to_ask_the_server_gets_multipart_only_where_it_pays(
 
 @pytest.mark.parametrize("store_kind", ["local", "gcs"])
 def test_a_failed_part_aborts_and_leaves_nothing(tracking, mlflow_client, multipart_env, tmp_path, store_kind):
-    tracking.app.config["MODEL_REGISTRY_MAX_FILE_SIZE"] = 3 * MiB  # parts beyond 3 MiB are refused
-    c = mlflow_client
-    run = c.create_run("0")
-    source = tmp_path / "big.bin"
-    _make(source, 5 * MiB)
-    with pytest.raises(Exception):
-        c.log_artifact(run.info.run_id, str(source))
-    assert tracking.http("GET", "/api/2.0/mlflow-artifacts/artifacts",
-                         params={"path": f"0/{run.info.run_id}/artifacts"}).json() == {}
-    assert _leftovers(tracking.app) == ([], [])
+    assert_a_refused_upload_leaves_nothing(tracking, mlflow_client, tmp_path)  # parts beyond 3 MiB are refused
 
 
 @pytest.mark.parametrize("store_kind", ["local", "gcs"])
@@ -136,12 +78,12 @@ def test_an_abandoned_upload_is_swept(tracking, mlflow_client, tmp_path, store_k
 
     first = requests.put(created["credentials"][0]["url"], data=b"a" * MiB, timeout=30)
     assert first.status_code == 200
-    assert _leftovers(tracking.app) != ([], [])
+    assert pending_and_stored(tracking.app, partial=True) != ([], [])
     from flask_modelregistry.services import sweeper
 
     with tracking.app.app_context():
         sweeper.sweep(grace=dt.timedelta(0))
-    assert _leftovers(tracking.app) == ([], [])
+    assert pending_and_stored(tracking.app, partial=True) == ([], [])
     # the upload is gone: its last part is refused, and completing it fails without a trace
     again = requests.put(created["credentials"][1]["url"], data=b"b" * 10, timeout=30)
     assert again.status_code >= 400
@@ -149,7 +91,7 @@ def test_an_abandoned_upload_is_swept(tracking, mlflow_client, tmp_path, store_k
         "path": "/tmp/x/left.bin", "upload_id": created["upload_id"],
         "parts": [{"part_number": 1, "etag": first.headers["ETag"]}, {"part_number": 2, "etag": "10-0"}]})
     assert done.status_code == 400
-    assert _leftovers(tracking.app) == ([], [])
+    assert pending_and_stored(tracking.app, partial=True) == ([], [])
 
 
 def test_part_urls_need_a_valid_upload_id(tracking, mlflow_client):

@@ -89,7 +89,7 @@ def test_a_file_change_while_its_model_is_deleted_takes_the_locks_in_the_deletes
     files = f"{P}/models/{model['id']}/versions/{v['id']}/artifacts"
     assert client.put(f"{files}/old.bin", data=b"o", headers=rita.headers).status_code == 201
     recording, go_on = threading.Event(), threading.Event()
-    touch, kind = artifacts._touch, unit_of_work._kind
+    touch, kind = artifacts.touch_version, unit_of_work._kind
     sqlstates: list[str | None] = []
 
     def paused_touch(run_id: str) -> None:
@@ -102,7 +102,7 @@ def test_a_file_change_while_its_model_is_deleted_takes_the_locks_in_the_deletes
         sqlstates.append(unit_of_work._sqlstate(exc) if isinstance(exc, sa.exc.DBAPIError) else None)
         return kind(exc)
 
-    monkeypatch.setattr(artifacts, "_touch", paused_touch)
+    monkeypatch.setattr(artifacts, "touch_version", paused_touch)
     monkeypatch.setattr(unit_of_work, "_kind", seen)
     results: dict[str, object] = {}
 
