@@ -61,6 +61,11 @@ class GuardedBody(io.RawIOBase):
     def __init__(self, raw: t.Any) -> None:
         self._raw = raw
 
+    @property
+    def raw(self) -> t.Any:
+        """The input this guards."""
+        return self._raw
+
     def readable(self) -> bool:
         return True
 
