@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import TooLarge
 from .base import READ_CHUNK, ArtifactStore, ListedObject, StoredObject, partial_tag
-from .pipeline import hash_and_write, hash_stream, open_for_write, pwrite_stream
+from .pipeline import hash_and_write, hash_file, open_direct, open_for_write, write_at
 
 
 #: tries to put a file into its folder while deletes keep pruning that folder
@@ -89,9 +89,9 @@ class LocalArtifactStore(ArtifactStore):
         if max_size is not None and (number - 1) * length + length > max_size and not is_last:
             raise TooLarge(f"file is larger than the limit of {max_size} bytes")
         flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_TRUNC if is_last else 0)
-        fd = os.open(last if is_last else whole, flags, 0o644)
+        fd = open_direct(last if is_last else whole, flags)  # as a whole file's write: no page-cache copy
         try:
-            return pwrite_stream(stream, fd, offset, length)
+            return write_at(stream, fd, offset, length)
         finally:
             os.close(fd)
 
@@ -105,9 +105,9 @@ class LocalArtifactStore(ArtifactStore):
                 os.replace(last, whole)
             else:
                 with open(last, "rb") as src:
-                    fd = os.open(whole, os.O_WRONLY | os.O_CLOEXEC)
+                    fd = open_direct(whole, os.O_WRONLY | os.O_CLOEXEC)
                     try:
-                        pwrite_stream(src, fd, (len(sizes) - 1) * part, sizes[-1])
+                        write_at(src, fd, (len(sizes) - 1) * part, sizes[-1])
                     finally:
                         os.close(fd)
                 last.unlink()
@@ -115,8 +115,11 @@ class LocalArtifactStore(ArtifactStore):
             try:
                 os.ftruncate(fd, sum(sizes))  # nothing beyond the parts, whatever was sent
                 os.fsync(fd)
-                with os.fdopen(os.dup(fd), "rb", buffering=0) as fh:
-                    size, sha256 = hash_stream(fh)
+            finally:
+                os.close(fd)
+            fd = open_direct(whole, os.O_RDONLY | os.O_CLOEXEC)  # the parts went past the page cache
+            try:
+                size, sha256 = hash_file(fd)
             finally:
                 os.close(fd)
             _place(lambda: os.replace(whole, final), final, whole)
