@@ -23,7 +23,7 @@ from ..models import Artifact, Run, utcnow
 from ..paths import validate_artifact_path
 from . import audit, events, ledger
 from .access import authorize
-from .common import after_commit, end_read_transaction, lock_run, session, touch_version, unit_of_work
+from .common import after_commit, end_read_transaction, lock_run, session, unit_of_work
 from .identity import Actor
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ def _record_upload(project: str, actor: Actor, run_id: str, path: str, key: str,
     # The run's versions, then its row (shared), as a delete of the version (or its model) takes
     # them: the two wait for each other in one order (no deadlock), the delete sees this file's
     # row once it is committed, and an upload into a run deleted first is a NotFound.
-    lock_run(run_id)
+    locked = lock_run(run_id)
     values = {"size": stored.size, "sha256": stored.sha256, "content_type": ctype, "storage_key": key,
               "created_at": utcnow(), "created_by_id": actor.user_id, "created_by_name": actor.name}
     current = s.execute(sa.select(Artifact.id, Artifact.storage_key).where(
@@ -165,7 +165,7 @@ def _record_upload(project: str, actor: Actor, run_id: str, path: str, key: str,
         s.execute(sa.update(Artifact).where(Artifact.id == current.id).values(**values)
                   .execution_options(synchronize_session=False))
         artifact = Artifact(id=current.id, run_id=run_id, path=path, **values)
-    touch_version(run_id)
+    locked.touch()
     ledger.complete([key])
     if current is not None:
         ledger.schedule_deletes([current.storage_key])
@@ -215,14 +215,14 @@ def delete_artifacts(project: str, actor: Actor, run_id: str, paths: t.Any) -> l
         from ..errors import Invalid
         raise Invalid("paths must be a non-empty list", fields={"paths": "Must be a non-empty list of paths."})
     clean = [validate_artifact_path(p) for p in paths]
-    lock_run(run_id)  # first, as a delete of the version takes the locks (no deadlock with it)
+    locked = lock_run(run_id)  # first, as a delete of the version takes the locks (no deadlock with it)
     rows = list(session().scalars(sa.select(Artifact).where(Artifact.run_id == run_id, Artifact.path.in_(clean))))
     found = {a.path for a in rows}
     missing = [p for p in clean if p not in found]
     if missing:
         raise NotFound(f"No such artifact: '{missing[0]}'")
     keys = delete_rows_returning_keys(Artifact.id.in_([a.id for a in rows]))
-    touch_version(run_id)
+    locked.touch()
     audit.record(project, actor, "artifact.delete", "run", run_id, ", ".join(sorted(found))[:1024],
                  {"paths": sorted(found)})
     for name, number in events.versions_of_run(run_id):

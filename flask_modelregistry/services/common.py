@@ -235,26 +235,40 @@ def count(stmt: sa.Select) -> int:
     return session().scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
-def lock_run(run_id: str, message: str = "run not found", *, shared: bool = True) -> None:
+@dataclasses.dataclass(frozen=True)
+class LockedRun:
+    """A run locked for a write (:func:`lock_run`), and the versions made from it that were locked
+    with it."""
+
+    run_id: str
+    version_ids: tuple[int, ...]
+
+    def touch(self) -> None:
+        """Mark the locked versions as changed now. A version made from the run after the locks
+        were taken is left as it is: it is newer than this write anyway, and its row is not
+        locked, so updating it here would take it after the run's, the reverse of the order a
+        delete of that version takes them (a deadlock on PostgreSQL)."""
+        from ..models import ModelVersion, utcnow
+
+        if self.version_ids:
+            session().execute(sa.update(ModelVersion).where(ModelVersion.id.in_(self.version_ids))
+                              .values(updated_at=utcnow()))
+
+
+def lock_run(run_id: str, message: str = "run not found", *, shared: bool = True) -> LockedRun:
     """Lock a run for a write to it or to what belongs to it (its metrics, parameters, tags, datasets,
     files), before the write touches any row, in the order a delete of its versions (or of their
     model) takes the same locks (:func:`.versions.purge_versions`): first the rows of the versions
     made from the run, in id order, as the write's update of them does (``FOR NO KEY UPDATE``: every
-    write to a run marks its versions changed), then the run's row, ``shared`` (``FOR KEY SHARE``:
-    writes that add and need not wait for each other) or not (``FOR UPDATE``: writes that replace,
-    queued so the last one's body stays whole). The two then wait for each other in one order
-    instead of deadlocking on PostgreSQL; SQLite holds the database's write lock already.
-    ``NotFound`` with ``message`` if the run is gone (deleted by an operation that committed first)."""
+    write to a run marks its versions changed, through :meth:`LockedRun.touch`), then the run's row,
+    ``shared`` (``FOR KEY SHARE``: writes that add and need not wait for each other) or not
+    (``FOR UPDATE``: writes that replace, queued so the last one's body stays whole). The two then
+    wait for each other in one order instead of deadlocking on PostgreSQL; SQLite holds the
+    database's write lock already. ``NotFound`` with ``message`` if the run is gone (deleted by an
+    operation that committed first)."""
     from ..models import ModelVersion, Run
 
-    session().execute(sa.select(ModelVersion.id).where(ModelVersion.run_id == run_id)
-                      .order_by(ModelVersion.id).with_for_update(key_share=True))
+    ids = tuple(session().scalars(sa.select(ModelVersion.id).where(ModelVersion.run_id == run_id)
+                                  .order_by(ModelVersion.id).with_for_update(key_share=True)))
     lock_row(Run, run_id, message, shared=shared)
-
-
-def touch_version(run_id: str) -> None:
-    """Mark the versions made from this run as changed now (after :func:`lock_run`, which locked
-    their rows first)."""
-    from ..models import ModelVersion, utcnow
-
-    session().execute(sa.update(ModelVersion).where(ModelVersion.run_id == run_id).values(updated_at=utcnow()))
+    return LockedRun(run_id, ids)

@@ -52,7 +52,7 @@ def update_run(project: str, actor: Actor, run: Run, *, status: t.Any = None, en
                name: t.Any = None) -> Run:
     """Change a run's status, end time or name (what ``mlflow.end_run`` sends)."""
     authorize(project, actor, "write")
-    lock_run(run.id, f"Run with id={run.id} not found")  # before the run's row is written
+    locked = lock_run(run.id, f"Run with id={run.id} not found")  # before the run's row is written
     if status is not None:
         run.status = check_status(status)
     if end_time is not None:
@@ -62,7 +62,7 @@ def update_run(project: str, actor: Actor, run: Run, *, status: t.Any = None, en
     if name:
         run.name = check_name(name, "run_name")
         tracking.set_run_tags(run.id, {"mlflow.runName": run.name})
-    tracking.touch_version(run.id)
+    locked.touch()
     changes = {"status": run.status if status is not None else None, "end_time": end_time,
                "name": run.name if name else None}
     tracking.audit_run(project, actor, run, "run.update", {k: v for k, v in changes.items() if v is not None})
@@ -75,11 +75,11 @@ def set_tags(project: str, actor: Actor, run: Run, tags: t.Mapping[str, t.Any]) 
     authorize(project, actor, "write")
     tag_map = check_string_map(dict(tags), "tags", value_max=8000)
     tag_map = ci.resolve_ci_tags(project, tag_map, tracking.tags_of(run.id))
-    lock_run(run.id, f"Run with id={run.id} not found")
+    locked = lock_run(run.id, f"Run with id={run.id} not found")
     tracking.set_run_tags(run.id, tag_map)
     if "mlflow.runName" in tag_map:
         run.name = check_name(tag_map["mlflow.runName"], "run_name")
-    tracking.touch_version(run.id)
+    locked.touch()
     tracking.audit_run(project, actor, run, "run.tag.set", {"tags": tracking.shown_values(tag_map)})
     return tag_map
 
@@ -91,11 +91,11 @@ def delete_tag(project: str, actor: Actor, run: Run, key: t.Any) -> None:
         raise Invalid("key must be a string", fields={"key": "Must be a string."})
     key = nfc_key(key)
     s = session()
-    lock_run(run.id, f"Run with id={run.id} not found")
+    locked = lock_run(run.id, f"Run with id={run.id} not found")
     deleted = s.execute(sa.delete(RunTag).where(RunTag.run_id == run.id, RunTag.key == key))
     if not deleted.rowcount:
         raise NotFound(f"No tag with name: {key} in run with id {run.id}")
-    tracking.touch_version(run.id)
+    locked.touch()
     tracking.audit_run(project, actor, run, "run.tag.delete", {"key": key})
 
 
@@ -153,9 +153,9 @@ def log_inputs(project: str, actor: Actor, run: Run, datasets: t.Sequence[t.Mapp
             "profile": d.get("profile") or "", "role": dataset_role(d.get("context")),
             "source": d.get("source") or "", "tags": d.get("tags") or [],
         }, f"datasets[{i}]", as_logged=True))
-    lock_run(run.id, f"Run with id={run.id} not found")
+    locked = lock_run(run.id, f"Run with id={run.id} not found")
     tracking.add_datasets(run.id, rows)
-    tracking.touch_version(run.id)
+    locked.touch()
     tracking.audit_run(project, actor, run, "run.inputs", {"datasets": [f"{d['name']} ({d['role']})" for d in rows]})
     return len(rows)
 

@@ -13,7 +13,7 @@ from ..models import Experiment, Run, RunDataset, RunMetric, RunParam, RunTag, u
 from . import audit, batches, metric_aggregates
 from .access import authorize
 from .common import (check_double, check_key, check_name, check_string_map, lock_run, session, storable_text,
-                     touch_version, unit_of_work, upsert)
+                     unit_of_work, upsert)
 from .identity import Actor
 from .versions import MetricValue
 
@@ -168,9 +168,9 @@ def log_metrics(project: str, actor: Actor, run: Run, metrics: t.Any) -> int:
     authorize(project, actor, "write")
     rows = check_metrics(metrics)
     check_metric_models(project, actor, rows)
-    lock_run(run.id, f"Run with id={run.id} not found")
+    locked = lock_run(run.id, f"Run with id={run.id} not found")
     add_metrics(run.id, rows)
-    touch_version(run.id)
+    locked.touch()
     audit_run(project, actor, run, "run.metrics", {"values": len(rows), "keys": sorted({r["key"] for r in rows})})
     return len(rows)
 
@@ -181,9 +181,9 @@ def log_params(project: str, actor: Actor, run: Run, params: t.Any, *, replace: 
     then, so concurrent replacements queue up and the last one's body is what stays, whole."""
     authorize(project, actor, "write")
     param_map = check_string_map(params, "params", value_max=6000)
-    lock_run(run.id, f"Run with id={run.id} not found", shared=not replace)
+    locked = lock_run(run.id, f"Run with id={run.id} not found", shared=not replace)
     add_params(run.id, param_map, replace=replace)
-    touch_version(run.id)
+    locked.touch()
     audit_run(project, actor, run, "run.params" if replace else "run.param.log", {"params": shown_values(param_map)})
     return param_map
 
@@ -196,11 +196,11 @@ def log_batch(project: str, actor: Actor, run: Run, *, metrics: t.Any = (), para
     check_metric_models(project, actor, rows)
     param_map = check_string_map(params or {}, "params", value_max=6000)
     tag_map = check_string_map(tags or {}, "tags", value_max=8000)
-    lock_run(run.id, f"Run with id={run.id} not found")
+    locked = lock_run(run.id, f"Run with id={run.id} not found")
     add_params(run.id, param_map, replace=False)
     add_metrics(run.id, rows)
     set_run_tags(run.id, tag_map)
-    touch_version(run.id)
+    locked.touch()
     audit_run(project, actor, run, "run.batch", {"metrics": len(rows), "metric_keys": sorted({r["key"] for r in rows}),
                                                  "params": shown_values(param_map), "tags": shown_values(tag_map)})
 
@@ -289,10 +289,10 @@ def replace_datasets(project: str, actor: Actor, run: Run, datasets: t.Any) -> l
     rows = [check_dataset(d, f"datasets[{i}]") for i, d in enumerate(datasets)]
     s = session()
     # the run's row is locked: concurrent replacements queue up, the last one's list stays whole
-    lock_run(run.id, f"Run with id={run.id} not found", shared=False)
+    locked = lock_run(run.id, f"Run with id={run.id} not found", shared=False)
     s.execute(sa.delete(RunDataset).where(RunDataset.run_id == run.id))
     s.flush()
     add_datasets(run.id, rows)
-    touch_version(run.id)
+    locked.touch()
     audit_run(project, actor, run, "run.datasets", {"datasets": [f"{d['name']} ({d['role']})" for d in rows]})
     return datasets_of([run.id]).get(run.id, [])

@@ -48,6 +48,7 @@ def test_a_run_write_while_its_version_is_deleted_takes_the_locks_in_the_deletes
     from flask_modelregistry.errors import NotFound
     from flask_modelregistry.models import Run
     from flask_modelregistry.services import tracking, unit_of_work
+    from flask_modelregistry.services.common import LockedRun
 
     from .conftest import actor_of
 
@@ -60,20 +61,20 @@ def test_a_run_write_while_its_version_is_deleted_takes_the_locks_in_the_deletes
         tracking.set_run_tags(v["run_id"], {"old": "1"})
         db.session.commit()
     writing, go_on = threading.Event(), threading.Event()
-    touch, kind = tracking.touch_version, unit_of_work._kind
+    touch, kind = LockedRun.touch, unit_of_work._kind
     sqlstates: list[str | None] = []
 
-    def paused_touch(run_id: str) -> None:
+    def paused_touch(locked: LockedRun) -> None:
         if not writing.is_set():
             writing.set()
             go_on.wait(30)
-        touch(run_id)
+        touch(locked)
 
     def seen(exc: BaseException) -> str | None:
         sqlstates.append(unit_of_work._sqlstate(exc) if isinstance(exc, sa.exc.DBAPIError) else None)
         return kind(exc)
 
-    monkeypatch.setattr(tracking, "touch_version", paused_touch)
+    monkeypatch.setattr(LockedRun, "touch", paused_touch)
     monkeypatch.setattr(unit_of_work, "_kind", seen)
     results: dict[str, object] = {}
     do = _writes()[write]
@@ -103,4 +104,77 @@ def test_a_run_write_while_its_version_is_deleted_takes_the_locks_in_the_deletes
     deleter.join(60)
     assert results.get("delete") == 204, results
     assert results.get("write") == "committed" or isinstance(results.get("write"), NotFound), results
+    assert "40P01" not in sqlstates, sqlstates  # no deadlock was broken by the database
+
+
+def test_a_run_write_leaves_alone_a_version_made_from_the_run_after_its_locks(app, backend, rita, monkeypatch):
+    """A write to a run locks the versions made from it, then the run (shared: a new version may
+    still be made from the run meanwhile). A version made then and deleted at once by another
+    request: its delete locks it, then waits for the run. If the write then marked that version
+    changed too, it would wait for the delete: a deadlock that PostgreSQL breaks by killing one."""
+    from example_app.models import db
+    from flask_modelregistry.models import Run
+    from flask_modelregistry.services import tracking, unit_of_work
+    from flask_modelregistry.services.common import LockedRun
+
+    from .conftest import actor_of
+
+    if backend != "postgresql":
+        pytest.skip("SQLite takes one write lock per transaction: no deadlock")
+    client = app.test_client()
+    api = f"{P}/ml/mlflow/api/2.0/mlflow"
+    run = client.post(f"{api}/runs/create", json={"experiment_id": "0"}, headers=rita.headers).json["run"]["info"]
+    assert client.post(f"{api}/registered-models/create", json={"name": "shared-run"},
+                       headers=rita.headers).status_code == 200
+
+    def new_version() -> str:
+        answer = client.post(f"{api}/model-versions/create", headers=rita.headers,
+                             json={"name": "shared-run", "source": run["artifact_uri"], "run_id": run["run_id"]})
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return answer.json["model_version"]["version"]
+
+    new_version()  # the run has a version before the write starts
+    writing, go_on = threading.Event(), threading.Event()
+    touch, kind = LockedRun.touch, unit_of_work._kind
+    sqlstates: list[str | None] = []
+
+    def paused_touch(locked: LockedRun) -> None:
+        if not writing.is_set():
+            writing.set()
+            go_on.wait(30)
+        touch(locked)
+
+    def seen(exc: BaseException) -> str | None:
+        sqlstates.append(unit_of_work._sqlstate(exc) if isinstance(exc, sa.exc.DBAPIError) else None)
+        return kind(exc)
+
+    monkeypatch.setattr(LockedRun, "touch", paused_touch)
+    monkeypatch.setattr(unit_of_work, "_kind", seen)
+    results: dict[str, object] = {}
+
+    def run_write() -> None:
+        with app.app_context():
+            try:
+                tracking.log_metrics("proj", actor_of(rita), db.session.get(Run, run["run_id"]),
+                                     [{"key": "a", "value": 1.0, "step": 1, "timestamp": 1}])
+                results["write"] = "committed"
+            except Exception as exc:  # noqa: BLE001  (reported by the assertion below)
+                results["write"] = repr(exc)
+
+    def run_delete(version: str) -> None:
+        results["delete"] = app.test_client().delete(
+            f"{api}/model-versions/delete", json={"name": "shared-run", "version": version},
+            headers=rita.headers).status_code
+
+    writer = threading.Thread(target=run_write)
+    writer.start()
+    assert writing.wait(30), results
+    second = new_version()  # made from the run while the write holds it shared
+    deleter = threading.Thread(target=run_delete, args=(second,))
+    deleter.start()
+    time.sleep(1.0)  # the delete now holds the new version and waits for the run
+    go_on.set()
+    writer.join(60)
+    deleter.join(60)
+    assert results == {"write": "committed", "delete": 200}, results
     assert "40P01" not in sqlstates, sqlstates  # no deadlock was broken by the database

@@ -76,6 +76,7 @@ def test_a_file_change_while_its_model_is_deleted_takes_the_locks_in_the_deletes
     attempts are spent under load). The file change must take the version first."""
     import io
 
+    from flask_modelregistry.services.common import LockedRun
     from flask_modelregistry.services import artifacts, unit_of_work
     from flask_modelregistry.errors import NotFound
 
@@ -89,20 +90,20 @@ def test_a_file_change_while_its_model_is_deleted_takes_the_locks_in_the_deletes
     files = f"{P}/models/{model['id']}/versions/{v['id']}/artifacts"
     assert client.put(f"{files}/old.bin", data=b"o", headers=rita.headers).status_code == 201
     recording, go_on = threading.Event(), threading.Event()
-    touch, kind = artifacts.touch_version, unit_of_work._kind
+    touch, kind = LockedRun.touch, unit_of_work._kind
     sqlstates: list[str | None] = []
 
-    def paused_touch(run_id: str) -> None:
+    def paused_touch(locked: LockedRun) -> None:
         if not recording.is_set():
             recording.set()
             go_on.wait(30)
-        touch(run_id)
+        touch(locked)
 
     def seen(exc: BaseException) -> str | None:
         sqlstates.append(unit_of_work._sqlstate(exc) if isinstance(exc, sa.exc.DBAPIError) else None)
         return kind(exc)
 
-    monkeypatch.setattr(artifacts, "touch_version", paused_touch)
+    monkeypatch.setattr(LockedRun, "touch", paused_touch)
     monkeypatch.setattr(unit_of_work, "_kind", seen)
     results: dict[str, object] = {}
 
