@@ -29,9 +29,9 @@ def _model(project: str, model_id: int):
     return model_service.get_model(project, request_actor(), model_id)
 
 
-def _run_id_of(project: str, model_id: int, version_id: int) -> str:
+def _files_run_id_of(project: str, model_id: int, version_id: int) -> str:
     version = version_service.get_version(project, request_actor(), _model(project, model_id), version_id)
-    return read_models.version_ref(version).run_id
+    return read_models.version_ref(version).files_run_id
 
 
 def comparison_json(c: compare_service.Comparison) -> dict[str, t.Any]:
@@ -41,7 +41,7 @@ def comparison_json(c: compare_service.Comparison) -> dict[str, t.Any]:
         versions.append({
             "id": v.id, "version": v.version, "number": v.number, "is_prerelease": col.is_prerelease,
             "description": v.description, "created_at": v.created_at, "created_by": v.created_by,
-            "stage": v.stage, "run_id": v.run_id, "package_name": v.package_name,
+            "stage": v.stage, "run_id": v.mlflow_run_id, "package_name": v.package_name,
             "artifact_count": v.artifact_count, "aliases": col.aliases,
             "parent": dataclasses.asdict(col.parent) if col.parent else None,
             "ci_job": col.ci_job, "datasets": col.datasets,
@@ -99,7 +99,7 @@ def _datasets_json(run_id: str) -> dict[str, t.Any]:
 @route(V + "/datasets", "GET", summary="The datasets a version was trained and evaluated on", tag="versions",
        response=cs.DatasetList)
 def get_datasets(project: str, model_id: int, version_id: int):
-    return jsonify(_datasets_json(_run_id_of(project, model_id, version_id)))
+    return jsonify(_datasets_json(_files_run_id_of(project, model_id, version_id)))
 
 
 @route(V + "/datasets", "PUT", summary="Replace a version's datasets", tag="versions", body=Dataset,
@@ -108,6 +108,6 @@ def get_datasets(project: str, model_id: int, version_id: int):
                    "the version's datasets become exactly these. The parent version is set with PATCH "
                    "`parent_version_id` on the version.")
 def put_datasets(project: str, model_id: int, version_id: int, body: list[dict[str, t.Any]]):
-    run_id = _run_id_of(project, model_id, version_id)
+    run_id = _files_run_id_of(project, model_id, version_id)
     tracking.replace_datasets(project, request_actor(), tracking.get_run(project, request_actor(), run_id), body)
     return jsonify(_datasets_json(run_id))

@@ -141,7 +141,8 @@ class Version(_Base):
     updated_at = fields.DateTime(format="iso")
     created_by = fields.String(allow_none=True)
     stage = fields.String()
-    run_id = fields.String()
+    run_id = fields.String(metadata={"description": "The run the version came from, as MLflow clients see it "
+                                                    "(a run id this server does not know stays as given)."})
     source = fields.String()
     parent_version_id = fields.Integer(allow_none=True)
     package_name = fields.String(metadata={"example": "my-model/1.2.0"})

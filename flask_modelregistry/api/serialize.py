@@ -18,6 +18,7 @@ def models_json(views: t.Sequence[ModelView]) -> list[dict[str, t.Any]]:
 def versions_json(views: t.Sequence[VersionView]) -> list[dict[str, t.Any]]:
     return [_version_schema.dump({
         **{f.name: getattr(v, f.name) for f in dataclasses.fields(v)},
+        "run_id": v.mlflow_run_id,  # the run the version came from, as MLflow shows it
         "package_name": v.package_name,
         "metrics": [metric_json(m) for m in v.metrics],
         "datasets": [dataclasses.asdict(x) for x in v.datasets],

@@ -41,13 +41,13 @@ def _version(project: str, model_id: int, version_id: int):
     return model, version_service.get_version(project, request_actor(), model, version_id)
 
 
-def _run_id(version) -> str:
+def _files_run_id(version) -> str:
     """The run holding the version's files and metrics (``version``: a handle from the services)."""
-    return read_models.version_ref(version).run_id
+    return read_models.version_ref(version).files_run_id
 
 
 def _run(project: str, version):
-    return tracking.get_run(project, request_actor(), _run_id(version))
+    return tracking.get_run(project, request_actor(), _files_run_id(version))
 
 
 def _version_json(model, version) -> dict[str, t.Any]:
@@ -181,8 +181,8 @@ def log_metrics(project: str, model_id: int, version_id: int, body: list[dict[st
 def metric_history(project: str, model_id: int, version_id: int, query: dict[str, t.Any]):
     """Every value logged (of ``key``), ordered by key, step and time, ``per_page`` (at most 1000) at a time."""
     _m, version = _version(project, model_id, version_id)
-    page = metric_summary.history_page(project, request_actor(), _run_id(version), key=query["key"], page=query["page"],
-                                       per_page=query["per_page"])
+    page = metric_summary.history_page(project, request_actor(), _files_run_id(version), key=query["key"],
+                                       page=query["page"], per_page=query["per_page"])
     return jsonify({"items": [metric_json(m) for m in page.items], "page": page.page, "per_page": page.per_page,
                     "total": page.total})
 
@@ -210,7 +210,7 @@ def put_metadata(project: str, model_id: int, version_id: int, body: dict[str, s
 @route(V + "/artifacts", "GET", summary="List a version's files", tag="artifacts", response=schemas.ArtifactList)
 def list_artifacts(project: str, model_id: int, version_id: int):
     _m, version = _version(project, model_id, version_id)
-    items = artifact_service.list_artifacts(project, request_actor(), _run_id(version))
+    items = artifact_service.list_artifacts(project, request_actor(), _files_run_id(version))
     return jsonify({"items": [artifact_json(a) for a in items], "total": len(items)})
 
 
@@ -219,7 +219,7 @@ def list_artifacts(project: str, model_id: int, version_id: int):
        description="The body is the file itself. The same path again answers 409; above the size limit, 413.")
 def upload_artifact(project: str, model_id: int, version_id: int, path: str):
     _m, version = _version(project, model_id, version_id)
-    artifact = transfer.upload_from_request(project, request_actor(), _run_id(version), path)
+    artifact = transfer.upload_from_request(project, request_actor(), _files_run_id(version), path)
     return _created(artifact_json(artifact))
 
 
@@ -227,14 +227,14 @@ def upload_artifact(project: str, model_id: int, version_id: int, path: str):
        raw_response=True)
 def download_artifact(project: str, model_id: int, version_id: int, path: str):
     _m, version = _version(project, model_id, version_id)
-    artifact = artifact_service.get_artifact(project, request_actor(), _run_id(version), path)
+    artifact = artifact_service.get_artifact(project, request_actor(), _files_run_id(version), path)
     return transfer.download_response(artifact)
 
 
 @route(V + "/artifacts/<path:path>", "DELETE", summary="Delete a file", tag="artifacts", status=204)
 def delete_artifact(project: str, model_id: int, version_id: int, path: str):
     _m, version = _version(project, model_id, version_id)
-    artifact_service.delete_artifacts(project, request_actor(), _run_id(version), [path])
+    artifact_service.delete_artifacts(project, request_actor(), _files_run_id(version), [path])
     return _no_content()
 
 
@@ -243,7 +243,7 @@ def delete_artifact(project: str, model_id: int, version_id: int, path: str):
 def delete_artifacts(project: str, model_id: int, version_id: int, body: dict[str, t.Any]):
     """All named files must exist, or nothing is deleted (404)."""
     _m, version = _version(project, model_id, version_id)
-    artifact_service.delete_artifacts(project, request_actor(), _run_id(version), body["paths"])
+    artifact_service.delete_artifacts(project, request_actor(), _files_run_id(version), body["paths"])
     return _no_content()
 
 

@@ -85,15 +85,19 @@ class VersionRef:
     version: str
     description: str | None
     stage: str
-    #: the run that holds the version's files and metrics (a :class:`VersionView`'s is MLflow's)
-    run_id: str
+    #: the run that holds the version's files, metrics and parameters: what its pages, the JSON
+    #: API's artifact and metric routes and the package files read and write
+    files_run_id: str
 
 
 @dataclasses.dataclass(frozen=True)
 class VersionView(VersionRef):
-    """A version as the doors show it. Its ``run_id`` is the one MLflow clients see (the run id the
-    version was created with when this server did not know it, else the run that holds its files)."""
+    """A version as the doors show it."""
 
+    #: the ``run_id`` MLflow clients (and the JSON API's ``run_id``) show: the run the version came
+    #: from. It differs from ``files_run_id`` when the version was created with a run id this server
+    #: does not know (kept as given, with no files of its own here); never read files by it.
+    mlflow_run_id: str
     model_name: str
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -128,10 +132,10 @@ def _model_fields(model: RegisteredModel) -> dict[str, t.Any]:
                 metric_goals=dict(model.metric_goals or {}))
 
 
-def _version_fields(version: ModelVersion, run_id: str) -> dict[str, t.Any]:
-    """The fields of :class:`VersionRef`, from the version's row, with ``run_id``."""
+def _version_fields(version: ModelVersion) -> dict[str, t.Any]:
+    """The fields of :class:`VersionRef`, from the version's row."""
     return dict(id=version.id, model_id=version.model_id, number=version.number, version=version.version,
-                description=version.description, stage=version.stage, run_id=run_id)
+                description=version.description, stage=version.stage, files_run_id=version.run_id)
 
 
 def model_ref(model: RegisteredModel) -> ModelRef:
@@ -139,7 +143,7 @@ def model_ref(model: RegisteredModel) -> ModelRef:
 
 
 def version_ref(version: ModelVersion) -> VersionRef:
-    return VersionRef(**_version_fields(version, version.run_id))
+    return VersionRef(**_version_fields(version))
 
 
 def model_views(summaries: t.Sequence[ModelSummary]) -> list[ModelView]:
@@ -179,7 +183,7 @@ def views_of_details(model: RegisteredModel, details: t.Sequence[VersionDetails]
     for d in details:
         v: ModelVersion = d.version
         out.append(VersionView(
-            **_version_fields(v, v.mlflow_run_id), model_name=model.name, created_at=v.created_at,
+            **_version_fields(v), mlflow_run_id=v.mlflow_run_id, model_name=model.name, created_at=v.created_at,
             updated_at=v.updated_at, created_by=v.created_by_name, source=v.source,
             parent_version_id=v.parent_version_id, parent=parents.get(v.parent_version_id or -1),
             is_prerelease=v.semver_prerelease is not None, aliases=tuple(alias_rows.get(v.id, [])),

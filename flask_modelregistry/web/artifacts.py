@@ -31,7 +31,7 @@ def upload_artifacts(project: str, model_id: int, version_id: int):
         flash(_("Choose at least one file to upload."), "error")
         return redirect(back)
     try:
-        outcomes = upload_files(project, actor(), version.run_id, form.subfolder.data, files)
+        outcomes = upload_files(project, actor(), version.files_run_id, form.subfolder.data, files)
     except RegistryError as exc:
         problem = translate_message(next(iter(exc.fields.values()), None) or exc.message)
         flash(_("Nothing was uploaded: %(problem)s", problem=problem), "error")
@@ -53,12 +53,14 @@ def delete_artifacts(project: str, model_id: int, version_id: int):
     form = ConfirmForm()
     if request.method == "POST":
         submitted_and_valid(form)
-        deleted = artifact_service.delete_artifacts(project, actor(), version.run_id, request.form.getlist("paths"))
+        deleted = artifact_service.delete_artifacts(project, actor(), version.files_run_id,
+                                                    request.form.getlist("paths"))
         flash(ngettext("Deleted %(num)s file: %(paths)s.", "Deleted %(num)s files: %(paths)s.", len(deleted),
                        paths=", ".join(deleted)), "info")
         return redirect(back)
     wanted = set(request.args.getlist("paths"))
-    chosen = [a.path for a in artifact_service.list_artifacts(project, actor(), version.run_id) if a.path in wanted]
+    chosen = [a.path for a in artifact_service.list_artifacts(project, actor(), version.files_run_id)
+              if a.path in wanted]
     if not chosen:
         flash(_("Select the files to delete first."), "error")
         return redirect(back)

@@ -91,8 +91,8 @@ def version(project: str, model_id: int, version_id: int):
     registered, mv = _model_and_version(project, model_id, version_id)
     view = read_models.version_view(registered, mv)
     model = read_models.model_ref(registered)
-    files = artifact_service.list_artifacts(project, who, view.run_id)
-    metrics = metric_summary.summarise(project, who, view.run_id)
+    files = artifact_service.list_artifacts(project, who, view.files_run_id)
+    metrics = metric_summary.summarise(project, who, view.files_run_id)
     tab = request.args.get("tab") if request.args.get("tab") in VERSION_TABS else "card"
     # reads two small MLmodel files from storage: only for the tab that shows it
     semver_check = check_version(project, who, mv) if tab == "card" else None
