@@ -212,8 +212,7 @@ class _KeepAlive:
         self._interval = interval
         self._last = time.monotonic()
 
-    def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
+    def _beat(self) -> None:
         now = time.monotonic()
         if now - self._last >= self._interval:
             self._last = now
@@ -221,7 +220,23 @@ class _KeepAlive:
                 heartbeat(self._keys)
             except Exception:  # the database is away for a moment: the grace period covers it
                 log.warning("could not refresh the reservation of %s", self._keys, exc_info=True)
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self._beat()
         return data
+
+    def readinto(self, buffer: t.Any) -> int:
+        """As the stream's own ``readinto`` (none: ``read`` into ``buffer``), heartbeating alike."""
+        readinto = getattr(self._stream, "readinto", None)
+        if readinto is None:
+            data = self._stream.read(len(buffer))
+            got = len(data)
+            buffer[:got] = data
+        else:
+            got = readinto(buffer)
+        self._beat()
+        return got
 
     def __getattr__(self, name: str) -> t.Any:
         return getattr(self._stream, name)

@@ -150,6 +150,8 @@ def bulk_load(run_id: str, n: int, *, key: str = "loss", per_step: int = 1) -> N
     statement (value ``1 / (i + 1)``, step ``i // per_step``, timestamp ``1700000000000 + i`` for
     ``i`` in ``0..n-1``), then :func:`recompute` the run's aggregates from its rows, in the current
     transaction: a run with many values, for benchmarks and tests."""
+    if n <= 0:
+        return
     s = session()
     if s.get_bind().dialect.name == "postgresql":
         source = "SELECT s AS n FROM generate_series(0, :last) AS s"

@@ -89,7 +89,7 @@ class LocalArtifactStore(ArtifactStore):
         if max_size is not None and (number - 1) * length + length > max_size and not is_last:
             raise TooLarge(f"file is larger than the limit of {max_size} bytes")
         flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_TRUNC if is_last else 0)
-        fd = open_direct(last if is_last else whole, flags)  # as a whole file's write: no page-cache copy
+        fd = open_direct(last if is_last else whole, flags)  # whole blocks at block offsets skip the page cache
         try:
             return write_at(stream, fd, offset, length)
         finally:
@@ -117,7 +117,7 @@ class LocalArtifactStore(ArtifactStore):
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            fd = open_direct(whole, os.O_RDONLY | os.O_CLOEXEC)  # the parts went past the page cache
+            fd = open_direct(whole, os.O_RDONLY | os.O_CLOEXEC)  # most of it is on the disk only
             try:
                 size, sha256 = hash_file(fd)
             finally:

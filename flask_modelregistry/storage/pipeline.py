@@ -115,8 +115,11 @@ def read_chunks(stream: t.BinaryIO, max_size: int | None, chunk_size: int = PIPE
 DIRECT_CHUNK = 8 * 1024 * 1024
 #: receive buffers per local write: one being filled, one hashed, one written, one spare
 DIRECT_BUFFERS = 4
-#: alignment of direct writes (offsets, lengths and memory): the largest logical block size
-DIRECT_ALIGN = 4096
+#: alignment of direct writes (offsets, lengths and memory): the largest logical block size, and
+#: at least a memory page, so that no page of a file is written both directly and through the
+#: page cache (the tail of one part and the start of the next, say), which the kernel cannot
+#: keep coherent on kernels with pages larger than the disk's blocks
+DIRECT_ALIGN = max(4096, mmap.PAGESIZE)
 O_DIRECT = getattr(os, "O_DIRECT", 0)
 
 

@@ -174,3 +174,47 @@ def test_keep_alive_refreshes_a_reservation_while_its_bytes_are_read(app):
         assert stream.read(5) == b"zzzzz"
         assert db.session.scalar(sa.select(PendingObject.heartbeat_at)) > first
         ledger.release(["runs/x/3"])
+
+
+def test_keep_alive_refreshes_a_part_received_into_buffers(app, tmp_path):
+    """A multipart part is received with ``readinto`` (straight from gunicorn's socket into the
+    store's buffers): its reservation must be refreshed then as well, or the sweeper takes an
+    upload whose part is still arriving for abandoned and deletes its file."""
+    import time
+
+    import sqlalchemy as sa
+
+    from example_app.models import db
+    from flask_modelregistry.models import PendingObject
+    from flask_modelregistry.services import ledger
+    from flask_modelregistry.storage import LocalArtifactStore
+
+    class Slow(io.RawIOBase):
+        """A body that arrives a piece at a time, read only with ``readinto``."""
+
+        def __init__(self, data: bytes) -> None:
+            self.data, self.pos = data, 0
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:
+            time.sleep(0.02)
+            n = min(len(buffer), 65536, len(self.data) - self.pos)
+            buffer[:n] = self.data[self.pos:self.pos + n]
+            self.pos += n
+            return n
+
+        def read(self, size: int = -1) -> bytes:
+            raise AssertionError("received with readinto only")
+
+    data = os.urandom(1024 * 1024)
+    with app.app_context():
+        ledger.reserve(["runs/x/4"], project="proj")
+        first = db.session.scalar(sa.select(PendingObject.heartbeat_at))
+        db.session.commit()
+        store = LocalArtifactStore(tmp_path / "store")
+        stream = ledger.keep_alive(Slow(data), "runs/x/4", interval=0.05)
+        assert store.write_part("u4", 1, 2, stream, len(data)) == len(data)
+        assert db.session.scalar(sa.select(PendingObject.heartbeat_at)) > first
+        ledger.release(["runs/x/4"])

@@ -108,7 +108,7 @@ def test_pending_deliveries_survive_a_restart(database_url, storage_uri, tmp_pat
 
     receiver = Receiver(secret=SECRET).start()
     port = receiver.port
-    hook = add_webhook(client, people["max"], receiver, ["registered_model.created"])
+    add_webhook(client, people["max"], receiver, ["registered_model.created"])
     receiver.stop()
     for name in ("a", "b", "c"):
         _model(client, people["rita"], name)
