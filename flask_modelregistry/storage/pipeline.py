@@ -18,6 +18,7 @@ upload on two gunicorn workers. Streams that are not local files (hashing a GCS 
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -227,6 +228,54 @@ class _Link(threading.Thread):
                 return
 
 
+def new_buffer(size: int) -> mmap.mmap:
+    """A page-aligned buffer of ``size`` bytes: private anonymous memory (a shared map would be
+    backed by shmem, dearer to fault in, and refuses ``MADV_FREE``)."""
+    return mmap.mmap(-1, size, flags=getattr(mmap, "MAP_PRIVATE", 0) or mmap.MAP_SHARED)
+
+
+class BufferPool:
+    """Receive buffers kept between the uploads of this process. A fresh anonymous page costs a
+    fault and its zeroing on first touch, dear on a virtual machine: the parts of a multipart
+    upload (10 MiB each, MLflow's default) paid it for every byte they received. At most ``keep``
+    idle buffers are kept, marked ``MADV_FREE``: the kernel may take their pages back when memory
+    is short, and until it does they are reused without a fault."""
+
+    def __init__(self, size: int, keep: int) -> None:
+        self.size, self.keep = size, keep
+        self._idle: list[mmap.mmap] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> mmap.mmap:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return new_buffer(self.size)
+
+    def put(self, buffer: mmap.mmap) -> None:
+        if buffer.closed:
+            return
+        with self._lock:
+            if len(self._idle) < self.keep:
+                if hasattr(mmap, "MADV_FREE"):
+                    with contextlib.suppress(OSError):  # a kernel without it keeps the pages
+                        buffer.madvise(mmap.MADV_FREE)
+                self._idle.append(buffer)
+                return
+        try:
+            buffer.close()
+        except BufferError:  # a view of it is still alive: the collector unmaps it later
+            pass
+
+    def idle(self) -> int:
+        with self._lock:
+            return len(self._idle)
+
+
+#: the process's pool of receive buffers: as many idle as two uploads at once use
+BUFFERS = BufferPool(DIRECT_CHUNK, 2 * DIRECT_BUFFERS)
+
+
 class Chain:
     """A fixed set of buffers passing through steps in order, each step on a thread of its own:
     the producer fills a free buffer, the first step takes it, then the next, and the last gives
@@ -237,10 +286,13 @@ class Chain:
     def __init__(self, steps: t.Sequence[t.Callable[[memoryview], t.Any]], *, buffers: int = DIRECT_BUFFERS,
                  size: int = DIRECT_CHUNK) -> None:
         # anonymous maps are page-aligned, as direct writes need, and each is reused from
-        # buffer to buffer: no allocation (and no fresh page) per chunk
+        # buffer to buffer (and from upload to upload, through the pool): no allocation (and
+        # no fresh page) per chunk
         self.free: queue.Queue[t.Any] = queue.Queue()
+        self.pool = BUFFERS if size == BUFFERS.size else None
+        self.count = buffers
         for _ in range(buffers):
-            self.free.put(mmap.mmap(-1, size))
+            self.free.put(self.pool.get() if self.pool else new_buffer(size))
         self.links: list[_Link] = []
         handoff = self._recycle
         for i, step in reversed(list(enumerate(steps))):
@@ -281,6 +333,9 @@ class Chain:
         self.links[0].queue.put(_END)
         for link in self.links:
             link.join()
+        if self.pool is not None:  # every buffer is back (one the producer kept is left to the collector)
+            while not self.free.empty():
+                self.pool.put(self.free.get_nowait())
         if exc_type is None:
             self._raise_failure()
 

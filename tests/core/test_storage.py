@@ -244,3 +244,34 @@ def test_large_multipart_parts_bypass_the_page_cache(tmp_path):
     stored = store.assemble("u3", "runs/r/big-mp", [part, part, part])
     assert stored.sha256 == hashlib.sha256(data).hexdigest()
     assert _cached_fraction(store.root / "runs/r/big-mp") < 0.05  # hashed back from the disk, not cached again
+
+
+def test_receive_buffers_are_reused_from_upload_to_upload_and_hold_nothing_of_the_last(tmp_path):
+    """The process keeps a few receive buffers between uploads (a fresh page costs a fault on first
+    touch): a second upload gets the first one's buffers back, a shorter file after a longer one
+    comes out exact (nothing of the last file's bytes), and the pool keeps no more than its bound."""
+    store = LocalArtifactStore(tmp_path / "store")
+    pool = pipeline.BUFFERS
+    long, short = os.urandom(3 * pipeline.DIRECT_CHUNK + 5), os.urandom(pipeline.DIRECT_CHUNK // 2 + 3)
+    store.write("runs/r/long", io.BytesIO(long), max_size=10**9)
+    kept = list(pool._idle)
+    assert len(kept) >= pipeline.DIRECT_BUFFERS
+    stored = store.write("runs/r/short", io.BytesIO(short), max_size=10**9)
+    assert stored.sha256 == hashlib.sha256(short).hexdigest()
+    assert b"".join(store.read("runs/r/short")) == short
+    assert {id(b) for b in pool._idle} == {id(b) for b in kept}  # the same maps, none made anew
+    store.write_part("u5", 1, 2, io.BytesIO(long[:pipeline.DIRECT_CHUNK]), pipeline.DIRECT_CHUNK)
+    assert {id(b) for b in pool._idle} == {id(b) for b in kept}
+    extra = [pool.get() for _ in range(pool.keep + 3)]
+    for buffer in extra:
+        pool.put(buffer)
+    assert len(pool._idle) == pool.keep and sum(b.closed for b in extra) == 3
+
+
+def test_a_failed_write_gives_its_buffers_back(tmp_path):
+    store = LocalArtifactStore(tmp_path / "store")
+    store.write("runs/r/warm", io.BytesIO(b"w" * 100), max_size=10**9)
+    before = len(pipeline.BUFFERS._idle)
+    with pytest.raises(TooLarge):
+        store.write("runs/r/big", io.BytesIO(os.urandom(3 * pipeline.DIRECT_CHUNK)), max_size=pipeline.DIRECT_CHUNK)
+    assert len(pipeline.BUFFERS._idle) == before  # all four came back, none lost to the failure
