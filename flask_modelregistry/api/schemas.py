@@ -240,11 +240,18 @@ class MetricPage(MetricList):
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer(metadata={"description": "Values logged in all (of `key`, when given)."})
+    next_page_token = fields.String(allow_none=True, metadata={
+        "description": "Pass as `page_token` for the next page; null on the last page."})
 
 
 class MetricHistoryQuery(_Base):
     key = fields.String(load_default=None, validate=KEY, metadata={"description": "Only this metric's values."})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page_token = fields.String(load_default=None, validate=validate.Length(max=4096), metadata={
+        "description": "The `next_page_token` of the page before (with the same `key`): the page after it, "
+                       "found by an index seek, so every page costs the same. Takes precedence over `page`."})
+    page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1_000_000), metadata={
+        "description": "Jump to this page (default 1); its cost grows with the values before it. "
+                       "Follow `next_page_token` to read a history through."})
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1), metadata={
         "description": "At most 1000; larger values are capped."})
 

@@ -179,12 +179,13 @@ def log_metrics(project: str, model_id: int, version_id: int, body: list[dict[st
 @route(V + "/metrics", "GET", summary="Logged metric values, a page at a time", tag="versions",
        query=schemas.MetricHistoryQuery, response=schemas.MetricPage)
 def metric_history(project: str, model_id: int, version_id: int, query: dict[str, t.Any]):
-    """Every value logged (of ``key``), ordered by key, step and time, ``per_page`` (at most 1000) at a time."""
+    """Every value logged (of ``key``), ordered by key, step and time, ``per_page`` (at most 1000) at a
+    time; ``next_page_token`` leads to the next page."""
     _m, version = _version(project, model_id, version_id)
     page = metric_summary.history_page(project, request_actor(), _files_run_id(version), key=query["key"],
-                                       page=query["page"], per_page=query["per_page"])
+                                       page=query["page"], per_page=query["per_page"], page_token=query["page_token"])
     return jsonify({"items": [metric_json(m) for m in page.items], "page": page.page, "per_page": page.per_page,
-                    "total": page.total})
+                    "total": page.total, "next_page_token": page.next_page_token})
 
 
 @route(V + "/params", "PUT", summary="Replace the parameters", tag="versions", body=schemas.STRING_MAP,

@@ -194,13 +194,9 @@ def get_metric_history():
     p = Params.from_request()
     run = _run(p)
     key = p.string("metric_key", required=True)
-    limit = check_max_results(p.integer("max_results"), default=25_000, maximum=25_000)
-    offset = decode_page_token(p.string("page_token"))
-    history = tracking.metric_history(project(), actor(), run, key, offset=offset, limit=limit + 1)
-    page = history[:limit]
-    token = encode_page_token(offset + limit) if len(history) > limit else None
+    page, token = tracking.metric_history(project(), actor(), run, key, max_results=p.integer("max_results"),
+                                          page_token=p.string("page_token"))
     return ok(compact({
-        "metrics": [{"key": m.key, "value": number(m.value), "timestamp": m.timestamp, "step": m.step}
-                    for _k, m in page],
+        "metrics": [{"key": m.key, "value": number(m.value), "timestamp": m.timestamp, "step": m.step} for m in page],
         "next_page_token": token,
     }))

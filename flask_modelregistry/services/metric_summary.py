@@ -18,11 +18,12 @@ import typing as t
 
 import sqlalchemy as sa
 
-from ..errors import Invalid
+from ..errors import BadRequest, Invalid
 from ..models import Run, RunMetric, RunMetricAggregate, RunMetricStep
 from .access import authorize
 from .common import Page, check_key, session
 from .identity import Actor
+from .search import decode_seek_token, encode_seek_token, seek
 from .versions import MetricValue
 
 #: points of each metric's chart at most: the first value of each step bucket (and the last value)
@@ -64,26 +65,71 @@ class RunMetricsSummary:
     total_steps: int
 
 
-def history_page(project: str, actor: Actor, run_id: str, *, key: t.Any = None, page: int = 1,
-                 per_page: int = 100) -> Page[MetricValue]:
-    """One page of the run's logged values (of ``key``), by key, step and time, paged in SQL."""
+@dataclasses.dataclass(frozen=True)
+class HistoryPage(Page[MetricValue]):
+    #: the token of the page after this one; None on the last
+    next_page_token: str | None = None
+
+
+def values_after(run_id: str, key: str | None, after: t.Sequence[t.Any] | None, limit: int, *,
+                 skip: int = 0) -> list[RunMetric]:
+    """``limit`` values of the run (of ``key``) by key, step, time and id, past the one whose sort
+    key is ``after``: one seek in the ``(run_id, key, step, timestamp, id)`` index, so a page reads
+    as many rows however many values come before it. The sort key is ``(step, timestamp, id)``
+    with a ``key``, ``(key, step, timestamp, id)`` without. Without ``after``, from the first
+    value, or past the first ``skip`` (a page jumped to by number: those are read too)."""
+    m = RunMetric
+    stmt = sa.select(m).where(m.run_id == run_id)
+    order = [m.step, m.timestamp, m.id]
+    if key is None:
+        order.insert(0, m.key)
+    else:
+        stmt = stmt.where(m.key == key)
+    if after is None and skip:
+        return list(session().scalars(stmt.order_by(*order).offset(skip).limit(limit)))
+    return list(session().scalars(seek(stmt, order, after, limit)))
+
+
+def sort_key(row: RunMetric, key: str | None) -> list[t.Any]:
+    """What :func:`values_after` takes as ``after`` to continue past ``row``."""
+    return ([] if key is not None else [row.key]) + [row.step, row.timestamp, row.id]
+
+
+def metric_value(row: RunMetric) -> MetricValue:
+    return MetricValue(row.key, math.nan if row.is_nan else row.value, row.step, row.timestamp)
+
+
+def history_page(project: str, actor: Actor, run_id: str, *, key: t.Any = None, page: int | None = None,
+                 per_page: int = 100, page_token: str | None = None) -> HistoryPage:
+    """One page of the run's logged values (of ``key``), by key, step and time. With ``page_token``
+    (the previous page's ``next_page_token``) the page starts past the last value that page
+    showed: an index seek. ``page`` alone jumps to that page by counting the values before it,
+    which costs as many rows as there are; following the tokens reads a history through at the
+    cost of its pages alone, and sees each value once while values are being logged."""
     authorize(project, actor, "read")
-    if page < 1 or per_page < 1:
+    if (page is not None and page < 1) or per_page < 1:
         raise Invalid("page and per_page must be 1 or more", fields={"page": "Must be 1 or more."})
     per_page = min(per_page, MAX_HISTORY_PER_PAGE)
-    stmt = sa.select(RunMetric).where(RunMetric.run_id == run_id)
     agg = RunMetricAggregate
     counted = sa.select(sa.func.coalesce(sa.func.sum(agg.value_count), 0)).where(agg.run_id == run_id)
     if key is not None:
         key = check_key(key, "key")
-        stmt = stmt.where(RunMetric.key == key)
         counted = counted.where(agg.key == key)
+    scope = ("metric-values", run_id, "" if key is None else key)
+    width = 3 if key is not None else 4
+    try:
+        position = decode_seek_token(page_token, scope, width=width)
+    except BadRequest as exc:
+        raise BadRequest(exc.message, fields={"page_token": "Must be a next_page_token of this listing."}) from None
     # the number of values is kept on write: counting them would read every one
     total = int(session().scalar(counted) or 0)
-    rows = session().scalars(stmt.order_by(RunMetric.key, RunMetric.step, RunMetric.timestamp, RunMetric.id)
-                             .offset((page - 1) * per_page).limit(per_page))
-    items = [MetricValue(r.key, math.nan if r.is_nan else r.value, r.step, r.timestamp) for r in rows]
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    after, page = position if position is not None else (None, page or 1)
+    rows = values_after(run_id, key, after, per_page + 1, skip=0 if after is not None else (page - 1) * per_page)
+    token = None
+    if len(rows) > per_page:
+        token = encode_seek_token(scope, sort_key(rows[per_page - 1], key), page=page + 1)
+    return HistoryPage(items=[metric_value(r) for r in rows[:per_page]], page=page, per_page=per_page, total=total,
+                       next_page_token=token)
 
 
 def summarise(project: str, actor: Actor, run_id: str) -> RunMetricsSummary:

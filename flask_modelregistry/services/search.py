@@ -10,8 +10,12 @@ over 100,000 versions reads one page from an index, not every row. As on MLflow'
 clause on a tag a row does not have does not match, except MLflow's prompt marker, whose absence
 means "not a prompt".
 
-Page tokens are MLflow's: base64 of ``{"offset": N}``. Malformed input raises :class:`BadRequest`,
-which the MLflow front door answers with ``INVALID_PARAMETER_VALUE``.
+Page tokens of searches are MLflow's: base64 of ``{"offset": N}``. Listings too long for an
+offset (a metric's history: a million values) page by their sort key instead: the token names the
+last row shown (:func:`encode_seek_token`, signed with the app's secret key and bound to the
+listing it came from) and the next page is one index seek past it (:func:`seek`), so the last page
+reads as many rows as the first. Malformed or altered tokens raise :class:`BadRequest`, which the
+MLflow front door answers with ``INVALID_PARAMETER_VALUE`` and the JSON API with 400 ``invalid``.
 """
 from __future__ import annotations
 
@@ -24,6 +28,8 @@ import shlex
 import typing as t
 
 import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import text as text_rules
 from ..errors import BadRequest
@@ -34,6 +40,8 @@ STRING_OPS = ("=", "!=", "LIKE", "ILIKE", "IN", "NOT IN")
 NUMBER_OPS = ("=", "!=", "<", ">", "<=", ">=", "IN", "NOT IN")
 TAG_OPS = ("=", "!=", "LIKE", "ILIKE")
 MAX_OFFSET = 2**31 - 1
+#: what seek tokens are signed under (with the app's secret key)
+SEEK_TOKEN_SALT = "model_registry.page_token"
 _KEYWORDS = {"AND", "OR", "LIKE", "ILIKE", "IN", "NOT", "IS", "NULL"}
 
 _TOKEN = re.compile(r"""
@@ -344,3 +352,54 @@ def fetch_page(stmt: sa.Select, offset: int, max_results: int) -> tuple[list[t.A
     rows = list(session().scalars(stmt.limit(max_results + 1).offset(offset)))
     next_token = encode_page_token(offset + max_results) if len(rows) > max_results else None
     return rows[:max_results], next_token
+
+
+def encode_seek_token(scope: t.Sequence[str], after: t.Sequence[int | str], *, page: int | None = None) -> str:
+    """A page token naming the row ``after`` (its sort key) of the listing ``scope`` (what it lists,
+    e.g. a run and a metric), and, where the listing counts them, the ``page`` it starts."""
+    payload: dict[str, t.Any] = {"of": list(scope), "after": list(after)}
+    if page is not None:
+        payload["page"] = page
+    return URLSafeSerializer(current_app.secret_key, salt=SEEK_TOKEN_SALT).dumps(payload)
+
+
+def decode_seek_token(token: str | None, scope: t.Sequence[str], *, width: int) -> tuple[list[int | str], int] | None:
+    """The sort key (``width`` values) and page number a token of the listing ``scope`` carries;
+    None without a token. A token that is not one of ours, was altered, or is of another listing
+    (another run, another metric) is refused."""
+    if not token:
+        return None
+    try:
+        payload = URLSafeSerializer(current_app.secret_key, salt=SEEK_TOKEN_SALT).loads(token)
+    except (BadSignature, ValueError, UnicodeDecodeError, RecursionError):
+        raise BadRequest("Invalid page token, it is not one this server gave") from None
+    if not isinstance(payload, dict) or payload.get("of") != list(scope):
+        raise BadRequest("Invalid page token, it pages another listing (another run or metric)")
+    after, page = payload.get("after"), payload.get("page", 1)
+    if not isinstance(after, list) or len(after) != width or not all(_key_value(v) for v in after) \
+            or not _key_value(page) or isinstance(page, str) or not 0 < page <= MAX_OFFSET:
+        raise BadRequest(f"Invalid page token, parsed value={str(payload)[:100]}")
+    return after, page
+
+
+def _key_value(value: t.Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool) and -2**63 <= value < 2**63)
+
+
+def seek(stmt: sa.Select, order: t.Sequence[t.Any], after: t.Sequence[t.Any] | None, limit: int) -> sa.Executable:
+    """``stmt`` (a select of one entity) ordered by the columns ``order`` (ascending, the last one
+    unique), its first ``limit`` rows past the row whose ``order`` values are ``after``: one
+    index seek, whatever came before, where an index leads with ``stmt``'s equalities and then
+    ``order``. PostgreSQL seeks to a row value (``(a, b, c) > (x, y, z)``); SQLite seeks only to
+    the first column of one, so there the rows past it are the ordered union of the ranges
+    ``a = x AND b = y AND c > z``, ``a = x AND b > y`` and ``a > x``, each a seek, merged in order."""
+    if after is None:
+        return stmt.order_by(*order).limit(limit)
+    if session().get_bind().dialect.name != "sqlite":
+        return stmt.where(sa.tuple_(*order) > sa.tuple_(*[sa.literal(v, c.type) for c, v in zip(order, after)])) \
+            .order_by(*order).limit(limit)
+    ranges = [stmt.where(*[c == v for c, v in zip(order[:i], after[:i])], order[i] > after[i])
+              for i in reversed(range(len(order)))]
+    merged = sa.union_all(*ranges)
+    merged = merged.order_by(*[merged.selected_columns[c.name] for c in order]).limit(limit)
+    return sa.select(stmt.column_descriptions[0]["entity"]).from_statement(merged)

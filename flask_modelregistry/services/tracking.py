@@ -10,14 +10,17 @@ import sqlalchemy as sa
 
 from ..errors import Invalid, NotFound
 from ..models import Experiment, Run, RunDataset, RunMetric, RunParam, RunTag, utcnow
-from . import audit, batches, metric_aggregates
+from . import audit, batches, metric_aggregates, metric_summary
 from .access import authorize
 from .common import (check_double, check_key, check_name, check_string_map, lock_run, session, storable_text,
                      unit_of_work, upsert)
 from .identity import Actor
+from .search import check_max_results, decode_seek_token, encode_seek_token
 from .versions import MetricValue
 
 MAX_METRICS_PER_CALL = 10_000
+#: values of a get-history page at most, and without max_results (as MLflow's client asks)
+HISTORY_PAGE_MAX = 25_000
 DATASET_ROLES = ("training", "validation", "test", "evaluation")
 
 
@@ -205,17 +208,18 @@ def log_batch(project: str, actor: Actor, run: Run, *, metrics: t.Any = (), para
                                                  "params": shown_values(param_map), "tags": shown_values(tag_map)})
 
 
-def metric_history(project: str, actor: Actor, run: Run, key: str | None = None, *, offset: int = 0,
-                   limit: int | None = None) -> list[tuple[str, MetricValue]]:
-    """Every logged value (of ``key``), by key, step and time; ``offset`` and ``limit`` page it
-    in SQL, so a page of a metric logged a million times reads one page of rows."""
+def metric_history(project: str, actor: Actor, run: Run, key: str, *, max_results: t.Any = None,
+                   page_token: str | None = None) -> tuple[list[MetricValue], str | None]:
+    """A page of ``key``'s values (MLflow's get-history), by step, time and id, and the token of the
+    next: it names the page's last value, and the next page is an index seek past it, so the
+    last page of a million values reads as many rows as the first."""
     authorize(project, actor, "read")
-    stmt = sa.select(RunMetric).where(RunMetric.run_id == run.id)
-    if key is not None:
-        stmt = stmt.where(RunMetric.key == key)
-    stmt = stmt.order_by(RunMetric.key, RunMetric.step, RunMetric.timestamp, RunMetric.id).offset(offset or None)
-    rows = session().scalars(stmt.limit(limit) if limit is not None else stmt)
-    return [(r.key, MetricValue(r.key, float("nan") if r.is_nan else r.value, r.step, r.timestamp)) for r in rows]
+    limit = check_max_results(max_results, default=HISTORY_PAGE_MAX, maximum=HISTORY_PAGE_MAX)
+    scope = ("metric-history", run.id, key)
+    position = decode_seek_token(page_token, scope, width=3)
+    rows = metric_summary.values_after(run.id, key, position[0] if position else None, limit + 1)
+    token = encode_seek_token(scope, metric_summary.sort_key(rows[limit - 1], key)) if len(rows) > limit else None
+    return [metric_summary.metric_value(r) for r in rows[:limit]], token
 
 
 def params_of(run_id: str) -> dict[str, str]:

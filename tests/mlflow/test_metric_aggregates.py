@@ -16,6 +16,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from ..rows_read import RowsRead
 from ..support import login
 
 P = "/api/v1/projects/proj"
@@ -258,60 +259,6 @@ def _bulk(app, run_id: str, n: int, per_step: int) -> None:
         if db.engine.dialect.name == "postgresql":
             db.session.execute(sa.text("ANALYZE mr_run_metrics"))
             db.session.commit()
-
-
-class RowsRead:
-    """What the version page's queries read. PostgreSQL: every SELECT is replayed under ``EXPLAIN
-    ANALYZE`` and the rows its plan took from ``mr_run_metrics`` are added up (returned and
-    filtered out, times the loops). SQLite: the virtual machine's instructions while the page is
-    rendered, counted by a progress handler (reading a row costs several)."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-        self.selects: list[tuple[str, t.Any]] = []
-        self.instructions = 0
-        self._handled: list[t.Any] = []
-
-    def __enter__(self) -> RowsRead:
-        sa.event.listen(self.engine, "before_cursor_execute", self._seen)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        sa.event.remove(self.engine, "before_cursor_execute", self._seen)
-        if self.engine.dialect.name == "sqlite":
-            for raw in self._handled:
-                raw.set_progress_handler(None, 0)
-
-    def _count(self) -> int:
-        self.instructions += 100
-        return 0
-
-    def _seen(self, conn, _cursor, statement, parameters, _context, _many) -> None:
-        if self.engine.dialect.name == "sqlite":
-            raw = conn.connection.dbapi_connection
-            if raw not in self._handled:
-                raw.set_progress_handler(self._count, 100)
-                self._handled.append(raw)
-        elif "mr_run_metrics" in statement and statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            self.selects.append((statement, parameters))
-
-    def metric_rows(self) -> int:
-        def walk(node: dict) -> int:
-            rows = 0
-            if node.get("Relation Name") == "mr_run_metrics":
-                rows += (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
-                         + node.get("Rows Removed by Index Recheck", 0)) * node["Actual Loops"]
-            return rows + sum(walk(child) for child in node.get("Plans", []))
-
-        total = 0
-        with self.engine.connect() as conn:
-            for statement, parameters in self.selects:
-                plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters).scalar()
-                total += walk(plan[0]["Plan"])
-        return total
-
-    def measure(self) -> int:
-        return self.instructions if self.engine.dialect.name == "sqlite" else self.metric_rows()
 
 
 @pytest.mark.parametrize("per_step", [1, 1000], ids=["distinct-steps", "1000-values-a-step"])
