@@ -10,7 +10,6 @@ import io
 import typing as t
 
 from flask import Response, redirect, request
-from werkzeug.wsgi import wrap_file
 
 from ..config import config_value
 from ..errors import TooLarge
@@ -32,10 +31,6 @@ def upload_from_request(project: str, actor: Actor, run_id: str, path: str, *, o
     return artifact_service.upload_artifact(
         project, actor, run_id, path, request_body(), content_length=length,
         content_type=request.headers.get("Content-Type"), overwrite=overwrite)
-
-
-#: read size of a file sent by iterating its wrapper (a server that does not ``sendfile`` it)
-SEND_BLOCK = 1024 * 1024
 
 
 class _Body:
@@ -186,11 +181,7 @@ def download_response(artifact: ArtifactView, *, inline: bool = False, allow_red
     headers["Content-Length"] = str(length)
     if request.method == "HEAD":
         return Response(status=status, headers=headers, content_type=content_type)
-    tail = artifact_service.open_artifact_tail(artifact, byte_range)
-    if tail is not None:  # a local file to its end: the server's file wrapper (gunicorn: sendfile)
-        body: t.Any = wrap_file(request.environ, tail, SEND_BLOCK)
-    else:
-        body = artifact_service.open_artifact(artifact, byte_range)
+    body = artifact_service.open_artifact(artifact, byte_range)
     # No stream_with_context: the app context (and its database session) ends when the view
     # returns, so no connection stays checked out while gigabytes flow.
     return Response(body, status=status, headers=headers, content_type=content_type,

@@ -207,18 +207,6 @@ def open_artifact(artifact: ArtifactView, byte_range: ByteRange | None = None) -
         raise NotFound(f"the stored file of '{artifact.path}' is missing") from None
 
 
-def open_artifact_tail(artifact: ArtifactView, byte_range: ByteRange | None = None) -> t.BinaryIO | None:
-    """The file open at the start of what is asked, when what is asked runs to the file's end and
-    the store holds it locally (the server may then send it with ``sendfile``); else ``None``."""
-    start = byte_range.start if byte_range else 0
-    if byte_range is not None and start + byte_range.length != artifact.size:
-        return None
-    try:
-        return current_state().store.open_tail(artifact.storage_key, start)
-    except FileNotFoundError:
-        raise NotFound(f"the stored file of '{artifact.path}' is missing") from None
-
-
 @unit_of_work
 def delete_artifacts(project: str, actor: Actor, run_id: str, paths: t.Any) -> list[str]:
     """Delete several files at once; all named paths must exist, or nothing is deleted."""

@@ -133,11 +133,6 @@ class ArtifactStore(abc.ABC):
     def abort_parts(self, upload: str, count: int) -> None:
         """Delete whatever parts of ``upload`` were stored."""
 
-    def open_tail(self, key: str, start: int = 0) -> t.BinaryIO | None:
-        """The object as an open file positioned at ``start``, for a server to send the rest of it
-        itself (``sendfile``), or ``None`` where the store holds no local files."""
-        return None
-
     def signed_url(self, key: str, *, method: str = "GET", expires_in: int = 900,
                    content_type: str | None = None, filename: str | None = None) -> str | None:
         """A URL the client may use directly, or ``None`` when the store cannot sign."""

@@ -155,11 +155,6 @@ class LocalArtifactStore(ArtifactStore):
 
         return generate()
 
-    def open_tail(self, key: str, start: int = 0) -> t.BinaryIO | None:
-        fh = open(self._path(key), "rb")
-        fh.seek(start)
-        return fh
-
     def local_path(self, key: str) -> Path:
         return self._path(key)
 
