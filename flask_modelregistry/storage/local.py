@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import TooLarge
 from .base import READ_CHUNK, ArtifactStore, ListedObject, StoredObject, partial_tag
-from .pipeline import hash_and_write, hash_file, open_direct, open_for_write, write_at
+from .pipeline import hash_and_write, hash_file, open_direct, open_for_write, read_direct, write_at
 
 
 #: tries to put a file into its folder while deletes keep pruning that folder
@@ -137,23 +137,12 @@ class LocalArtifactStore(ArtifactStore):
         return self._tmp / f"{partial_tag(key)}-{uuid.uuid4().hex}.part"
 
     def read(self, key: str, start: int = 0, length: int | None = None) -> t.Iterator[bytes]:
-        path = self._path(key)
-        fh = open(path, "rb")  # opened now, so a missing object fails before the response starts
-
-        def generate() -> t.Iterator[bytes]:
-            with fh:
-                fh.seek(start)
-                remaining = length
-                while remaining is None or remaining > 0:
-                    size = READ_CHUNK if remaining is None else min(READ_CHUNK, remaining)
-                    chunk = fh.read(size)
-                    if not chunk:
-                        return
-                    if remaining is not None:
-                        remaining -= len(chunk)
-                    yield chunk
-
-        return generate()
+        """The object's bytes from ``start`` (``length`` of them, or to the end), read from the
+        disk past the page cache where it can (see :func:`.pipeline.read_direct`)."""
+        # opened now, so a missing object fails before the response starts; as a file object,
+        # so a response closed before its first piece still closes it
+        fh = os.fdopen(open_direct(self._path(key), os.O_RDONLY | os.O_CLOEXEC), "rb", buffering=0)
+        return read_direct(fh, start, length, piece=READ_CHUNK)
 
     def local_path(self, key: str) -> Path:
         return self._path(key)

@@ -384,25 +384,65 @@ def write_at(stream: t.BinaryIO, fd: int, offset: int, length: int) -> int:
     return writer.offset - offset
 
 
+def _preadv(fd: int, buffer: t.Any, offset: int) -> int:
+    """``preadv`` of ``buffer`` at ``offset``; where the file is open with ``O_DIRECT`` and the
+    read is refused (a file system that takes the flag but not the read), the flag is dropped and
+    the read made through the page cache."""
+    try:
+        return os.preadv(fd, [buffer], offset)
+    except OSError as exc:
+        if exc.errno != errno.EINVAL or not (O_DIRECT and fcntl.fcntl(fd, fcntl.F_GETFL) & O_DIRECT):
+            raise
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~O_DIRECT)
+    return os.preadv(fd, [buffer], offset)
+
+
+def read_direct(fh: t.BinaryIO, start: int, length: int | None, *, piece: int) -> t.Iterator[bytes]:
+    """The bytes of file ``fh`` (best opened with :func:`open_direct`) from ``start``, ``length``
+    of them or to the end, in pieces of at most ``piece`` bytes; closes ``fh`` when done.
+
+    Each read fills a pooled buffer of :data:`DIRECT_CHUNK` from a block-aligned offset: a file
+    written past the page cache is read the same way, at the disk's speed in large reads and
+    without filling the page cache (whose fresh pages cost the worker about 3 CPU seconds per
+    2 GiB sent). The pieces are copied out as ``bytes`` (servers take nothing else), so the
+    buffer goes back to the pool when the last piece is handed on."""
+    fd = fh.fileno()
+    buffer = BUFFERS.get()
+    try:
+        position, left = start, length
+        with memoryview(buffer) as view:
+            while left is None or left > 0:
+                aligned = position - position % DIRECT_ALIGN
+                got = _preadv(fd, buffer, aligned) - (position - aligned)
+                if got <= 0:
+                    return
+                if left is not None:
+                    got = min(got, left)
+                skip = position - aligned
+                for at in range(skip, skip + got, piece):
+                    yield bytes(view[at:min(at + piece, skip + got)])
+                position += got
+                if left is not None:
+                    left -= got
+    finally:
+        fh.close()
+        BUFFERS.put(buffer)
+
+
 def hash_file(fd: int) -> tuple[int, str]:
     """(size, sha256 hex) of the file ``fd`` (best opened with :func:`open_direct`), read with
     ``preadv`` into reused page-aligned buffers (straight from the disk when direct) while the
     last is hashed."""
     digest = hashlib.sha256()
     size = 0
-    direct = bool(O_DIRECT and fcntl.fcntl(fd, fcntl.F_GETFL) & O_DIRECT)
     with Chain([digest.update]) as chain:
         while True:
             buffer = chain.take()
             try:
-                got = os.preadv(fd, [buffer], size)
-            except OSError as exc:
-                if not (direct and exc.errno == errno.EINVAL):
-                    chain.give_back(buffer)
-                    raise
-                fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~O_DIRECT)
-                direct = False
-                got = os.preadv(fd, [buffer], size)
+                got = _preadv(fd, buffer, size)
+            except BaseException:
+                chain.give_back(buffer)
+                raise
             if not got:
                 chain.give_back(buffer)
                 break
