@@ -43,3 +43,31 @@ def actor_of(person):
     from flask_modelregistry.services.identity import actor_for_user
 
     return actor_for_user(db.session.get(User, person.user_id), via="token", scope="api")
+
+
+def pause_at_touch(monkeypatch) -> tuple:
+    """Stop the first run write that marks its versions changed (``LockedRun.touch``, after its
+    locks) until the test sets ``go_on``; and record the SQLSTATE of every database error the unit
+    of work sees (``40P01``: a deadlock the database broke). Returns (touching, go_on, sqlstates)."""
+    import threading
+
+    from flask_modelregistry.services import unit_of_work
+    from flask_modelregistry.services.common import LockedRun
+
+    touching, go_on = threading.Event(), threading.Event()
+    touch, kind = LockedRun.touch, unit_of_work._kind
+    sqlstates: list[str | None] = []
+
+    def paused_touch(locked: LockedRun) -> None:
+        if not touching.is_set():
+            touching.set()
+            go_on.wait(30)
+        touch(locked)
+
+    def seen(exc: BaseException) -> str | None:
+        sqlstates.append(unit_of_work._sqlstate(exc) if isinstance(exc, sa.exc.DBAPIError) else None)
+        return kind(exc)
+
+    monkeypatch.setattr(LockedRun, "touch", paused_touch)
+    monkeypatch.setattr(unit_of_work, "_kind", seen)
+    return touching, go_on, sqlstates

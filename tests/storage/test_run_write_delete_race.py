@@ -9,7 +9,6 @@ import time
 import typing as t
 
 import pytest
-import sqlalchemy as sa
 
 P = "/api/v1/projects/proj"
 
@@ -47,10 +46,9 @@ def test_a_run_write_while_its_version_is_deleted_takes_the_locks_in_the_deletes
     from example_app.models import db
     from flask_modelregistry.errors import NotFound
     from flask_modelregistry.models import Run
-    from flask_modelregistry.services import tracking, unit_of_work
-    from flask_modelregistry.services.common import LockedRun
+    from flask_modelregistry.services import tracking
 
-    from .conftest import actor_of
+    from .conftest import actor_of, pause_at_touch
 
     if backend != "postgresql":
         pytest.skip("SQLite takes one write lock per transaction: no deadlock")
@@ -60,22 +58,7 @@ def test_a_run_write_while_its_version_is_deleted_takes_the_locks_in_the_deletes
     with app.app_context():
         tracking.set_run_tags(v["run_id"], {"old": "1"})
         db.session.commit()
-    writing, go_on = threading.Event(), threading.Event()
-    touch, kind = LockedRun.touch, unit_of_work._kind
-    sqlstates: list[str | None] = []
-
-    def paused_touch(locked: LockedRun) -> None:
-        if not writing.is_set():
-            writing.set()
-            go_on.wait(30)
-        touch(locked)
-
-    def seen(exc: BaseException) -> str | None:
-        sqlstates.append(unit_of_work._sqlstate(exc) if isinstance(exc, sa.exc.DBAPIError) else None)
-        return kind(exc)
-
-    monkeypatch.setattr(LockedRun, "touch", paused_touch)
-    monkeypatch.setattr(unit_of_work, "_kind", seen)
+    writing, go_on, sqlstates = pause_at_touch(monkeypatch)
     results: dict[str, object] = {}
     do = _writes()[write]
 
@@ -114,10 +97,9 @@ def test_a_run_write_leaves_alone_a_version_made_from_the_run_after_its_locks(ap
     changed too, it would wait for the delete: a deadlock that PostgreSQL breaks by killing one."""
     from example_app.models import db
     from flask_modelregistry.models import Run
-    from flask_modelregistry.services import tracking, unit_of_work
-    from flask_modelregistry.services.common import LockedRun
+    from flask_modelregistry.services import tracking
 
-    from .conftest import actor_of
+    from .conftest import actor_of, pause_at_touch
 
     if backend != "postgresql":
         pytest.skip("SQLite takes one write lock per transaction: no deadlock")
@@ -134,22 +116,7 @@ def test_a_run_write_leaves_alone_a_version_made_from_the_run_after_its_locks(ap
         return answer.json["model_version"]["version"]
 
     new_version()  # the run has a version before the write starts
-    writing, go_on = threading.Event(), threading.Event()
-    touch, kind = LockedRun.touch, unit_of_work._kind
-    sqlstates: list[str | None] = []
-
-    def paused_touch(locked: LockedRun) -> None:
-        if not writing.is_set():
-            writing.set()
-            go_on.wait(30)
-        touch(locked)
-
-    def seen(exc: BaseException) -> str | None:
-        sqlstates.append(unit_of_work._sqlstate(exc) if isinstance(exc, sa.exc.DBAPIError) else None)
-        return kind(exc)
-
-    monkeypatch.setattr(LockedRun, "touch", paused_touch)
-    monkeypatch.setattr(unit_of_work, "_kind", seen)
+    writing, go_on, sqlstates = pause_at_touch(monkeypatch)
     results: dict[str, object] = {}
 
     def run_write() -> None:

@@ -76,11 +76,10 @@ def test_a_file_change_while_its_model_is_deleted_takes_the_locks_in_the_deletes
     attempts are spent under load). The file change must take the version first."""
     import io
 
-    from flask_modelregistry.services.common import LockedRun
-    from flask_modelregistry.services import artifacts, unit_of_work
+    from flask_modelregistry.services import artifacts
     from flask_modelregistry.errors import NotFound
 
-    from .conftest import actor_of
+    from .conftest import actor_of, pause_at_touch
 
     if backend != "postgresql":
         pytest.skip("SQLite takes one write lock per transaction: no deadlock")
@@ -89,22 +88,7 @@ def test_a_file_change_while_its_model_is_deleted_takes_the_locks_in_the_deletes
     v = client.post(f"{P}/models/{model['id']}/versions", json={"version": "1.0.0"}, headers=rita.headers).json
     files = f"{P}/models/{model['id']}/versions/{v['id']}/artifacts"
     assert client.put(f"{files}/old.bin", data=b"o", headers=rita.headers).status_code == 201
-    recording, go_on = threading.Event(), threading.Event()
-    touch, kind = LockedRun.touch, unit_of_work._kind
-    sqlstates: list[str | None] = []
-
-    def paused_touch(locked: LockedRun) -> None:
-        if not recording.is_set():
-            recording.set()
-            go_on.wait(30)
-        touch(locked)
-
-    def seen(exc: BaseException) -> str | None:
-        sqlstates.append(unit_of_work._sqlstate(exc) if isinstance(exc, sa.exc.DBAPIError) else None)
-        return kind(exc)
-
-    monkeypatch.setattr(LockedRun, "touch", paused_touch)
-    monkeypatch.setattr(unit_of_work, "_kind", seen)
+    recording, go_on, sqlstates = pause_at_touch(monkeypatch)
     results: dict[str, object] = {}
 
     def upload() -> None:
