@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..errors import TooLarge
 from .base import READ_CHUNK, ArtifactStore, ListedObject, StoredObject, partial_tag
-from .pipeline import hash_and_write, hash_file, open_direct, open_for_write, read_direct, write_at
+from .pipeline import (DIRECT_CHUNK, hash_and_write, hash_file, make_direct, open_direct, open_for_write, read_direct,
+                       write_at)
 
 
 #: tries to put a file into its folder while deletes keep pruning that folder
@@ -137,11 +138,21 @@ class LocalArtifactStore(ArtifactStore):
         return self._tmp / f"{partial_tag(key)}-{uuid.uuid4().hex}.part"
 
     def read(self, key: str, start: int = 0, length: int | None = None) -> t.Iterator[bytes]:
-        """The object's bytes from ``start`` (``length`` of them, or to the end), read from the
-        disk past the page cache where it can (see :func:`.pipeline.read_direct`)."""
+        """The object's bytes from ``start`` (``length`` of them, or to the end): at least a
+        buffer's worth read from the disk past the page cache where the file system allows (see
+        :func:`.pipeline.read_direct`), less through the page cache, so small files and ranges
+        that are asked for often (an ``MLmodel``, a resumed download's next megabyte) stay cached."""
+        path = self._path(key)
         # opened now, so a missing object fails before the response starts; as a file object,
         # so a response closed before its first piece still closes it
-        fh = os.fdopen(open_direct(self._path(key), os.O_RDONLY | os.O_CLOEXEC), "rb", buffering=0)
+        fh = open(path, "rb", buffering=0)
+        try:
+            wanted = os.fstat(fh.fileno()).st_size - start if length is None else length
+            if wanted >= DIRECT_CHUNK:
+                make_direct(fh.fileno())
+        except BaseException:
+            fh.close()
+            raise
         return read_direct(fh, start, length, piece=READ_CHUNK)
 
     def local_path(self, key: str) -> Path:

@@ -22,6 +22,7 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import logging
 import mmap
 import os
 import queue
@@ -36,6 +37,7 @@ PIPELINE_CHUNK = 4 * 1024 * 1024
 PIPELINE_DEPTH = 4
 
 _END = object()
+log = logging.getLogger(__name__)
 
 
 class _Stage(threading.Thread):
@@ -135,6 +137,19 @@ def open_direct(path: str | os.PathLike[str], flags: int) -> int:
             if exc.errno != errno.EINVAL:
                 raise
     return os.open(path, flags, 0o644)
+
+
+def make_direct(fd: int) -> bool:
+    """Turn ``O_DIRECT`` on for an open file where the file system takes it; whether it is on."""
+    if not O_DIRECT:
+        return False
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | O_DIRECT)
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:
+            raise
+        return False
+    return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & O_DIRECT)
 
 
 def open_for_write(path: str | os.PathLike[str]) -> int:
@@ -248,20 +263,29 @@ class BufferPool:
 
     def get(self) -> mmap.mmap:
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
-        return new_buffer(self.size)
+            buffer = self._idle.pop() if self._idle else None
+        if buffer is None:
+            return new_buffer(self.size)
+        # a write to each page takes it back from MADV_FREE before any direct read fills it (a
+        # page the kernel could still drop while the disk writes into it would read as zeros)
+        buffer[::mmap.PAGESIZE] = bytes(len(range(0, self.size, mmap.PAGESIZE)))
+        return buffer
 
     def put(self, buffer: mmap.mmap) -> None:
         if buffer.closed:
             return
+        # nothing but the list under the lock: a collection that runs in the middle may finish an
+        # abandoned download, whose clean-up puts its own buffer back from this same thread
         with self._lock:
-            if len(self._idle) < self.keep:
-                if hasattr(mmap, "MADV_FREE"):
-                    with contextlib.suppress(OSError):  # a kernel without it keeps the pages
-                        buffer.madvise(mmap.MADV_FREE)
-                self._idle.append(buffer)
-                return
+            keep = len(self._idle) < self.keep
+        if keep:
+            if hasattr(mmap, "MADV_FREE"):
+                with contextlib.suppress(OSError):  # a kernel without it keeps the pages
+                    buffer.madvise(mmap.MADV_FREE)
+            with self._lock:
+                if len(self._idle) < self.keep:
+                    self._idle.append(buffer)
+                    return
         try:
             buffer.close()
         except BufferError:  # a view of it is still alive: the collector unmaps it later
@@ -413,12 +437,15 @@ def read_direct(fh: t.BinaryIO, start: int, length: int | None, *, piece: int) -
         with memoryview(buffer) as view:
             while left is None or left > 0:
                 aligned = position - position % DIRECT_ALIGN
-                got = _preadv(fd, buffer, aligned) - (position - aligned)
+                skip = position - aligned
+                wanted = len(buffer) if left is None else min(len(buffer), -(-(skip + left) // DIRECT_ALIGN) * DIRECT_ALIGN)
+                got = _preadv(fd, view[:wanted], aligned) - skip
                 if got <= 0:
+                    if left:
+                        log.warning("%s ended %d bytes short of what was asked", fh.name, left)
                     return
                 if left is not None:
                     got = min(got, left)
-                skip = position - aligned
                 for at in range(skip, skip + got, piece):
                     yield bytes(view[at:min(at + piece, skip + got)])
                 position += got
