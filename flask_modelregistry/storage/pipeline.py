@@ -139,6 +139,11 @@ def open_direct(path: str | os.PathLike[str], flags: int) -> int:
     return os.open(path, flags, 0o644)
 
 
+def is_direct(fd: int) -> bool:
+    """Whether ``fd`` is open with ``O_DIRECT``."""
+    return bool(O_DIRECT and fcntl.fcntl(fd, fcntl.F_GETFL) & O_DIRECT)
+
+
 def make_direct(fd: int) -> bool:
     """Turn ``O_DIRECT`` on for an open file where the file system takes it; whether it is on."""
     if not O_DIRECT:
@@ -148,8 +153,13 @@ def make_direct(fd: int) -> bool:
     except OSError as exc:
         if exc.errno != errno.EINVAL:
             raise
-        return False
-    return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & O_DIRECT)
+    return is_direct(fd)
+
+
+def drop_direct(fd: int) -> None:
+    """Turn ``O_DIRECT`` off: the rest goes through the page cache (a file system that took the
+    flag but refuses a direct read or write, or a piece that is not whole blocks)."""
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~O_DIRECT)
 
 
 def open_for_write(path: str | os.PathLike[str]) -> int:
@@ -166,12 +176,12 @@ class DirectWriter:
 
     def __init__(self, fd: int, offset: int | None = None) -> None:
         self.fd, self.offset = fd, offset
-        self.direct = bool(O_DIRECT and fcntl.fcntl(fd, fcntl.F_GETFL) & O_DIRECT)
+        self.direct = is_direct(fd)
         if self.direct and offset is not None and offset % DIRECT_ALIGN:
             self._buffered()
 
     def _buffered(self) -> None:
-        fcntl.fcntl(self.fd, fcntl.F_SETFL, fcntl.fcntl(self.fd, fcntl.F_GETFL) & ~O_DIRECT)
+        drop_direct(self.fd)
         self.direct = False
 
     def write(self, data: bytes | memoryview) -> None:
@@ -364,28 +374,42 @@ class Chain:
             self._raise_failure()
 
 
+def _pump(chain: Chain, read_into: t.Callable[[memoryview], int], *, length: int | None = None,
+          max_size: int | None = None, short_is_end: bool = True) -> int:
+    """Fill the chain's free buffers with ``read_into`` and feed them on until it gives no more
+    (or, with ``short_is_end``, a buffer it did not fill: a stream that ended), or ``length``
+    bytes; the bytes fed. :class:`TooLarge` past ``max_size``, raised before the buffer that
+    crosses it goes on."""
+    size = 0
+    while length is None or size < length:
+        buffer = chain.take()
+        try:
+            with memoryview(buffer) as view:
+                got = read_into(view if length is None else view[:min(len(view), length - size)])
+        except BaseException:
+            chain.give_back(buffer)
+            raise
+        if not got:
+            chain.give_back(buffer)
+            break
+        size += got
+        if max_size is not None and size > max_size:
+            chain.give_back(buffer)
+            raise TooLarge(f"file is larger than the limit of {max_size} bytes")
+        chain.feed(buffer, got)
+        if short_is_end and length is None and got < len(buffer):
+            break
+    return size
+
+
 def hash_and_write(stream: t.BinaryIO, fd: int, *, max_size: int | None) -> tuple[int, str]:
     """Stream ``stream`` into ``fd`` (best opened by :func:`open_for_write`): received into
     reused buffers, hashed and written at once by a :class:`Chain`; (size, sha256 hex).
     :class:`TooLarge` past ``max_size``, raised before the chunk that crosses it is written."""
     digest = hashlib.sha256()
     writer = DirectWriter(fd)
-    size = 0
     with Chain([digest.update, writer.write]) as chain:
-        while True:
-            buffer = chain.take()
-            with memoryview(buffer) as view:
-                got = fill(stream, view)
-            if not got:
-                chain.give_back(buffer)
-                break
-            size += got
-            if max_size is not None and size > max_size:
-                chain.give_back(buffer)
-                raise TooLarge(f"file is larger than the limit of {max_size} bytes")
-            chain.feed(buffer, got)
-            if got < len(buffer):
-                break
+        size = _pump(chain, lambda view: fill(stream, view), max_size=max_size)
     return size, digest.hexdigest()
 
 
@@ -394,17 +418,8 @@ def write_at(stream: t.BinaryIO, fd: int, offset: int, length: int) -> int:
     :func:`open_direct`), receiving into reused buffers while the last is written (a
     :class:`Chain` of one step); the bytes written, fewer if the stream ended early."""
     writer = DirectWriter(fd, offset)
-    received = 0
     with Chain([writer.write]) as chain:
-        while received < length:
-            buffer = chain.take()
-            with memoryview(buffer) as view:
-                got = fill(stream, view[:min(len(view), length - received)])
-            if not got:
-                chain.give_back(buffer)
-                break
-            received += got
-            chain.feed(buffer, got)
+        _pump(chain, lambda view: fill(stream, view), length=length)
     return writer.offset - offset
 
 
@@ -415,14 +430,14 @@ def _preadv(fd: int, buffer: t.Any, offset: int) -> int:
     try:
         return os.preadv(fd, [buffer], offset)
     except OSError as exc:
-        if exc.errno != errno.EINVAL or not (O_DIRECT and fcntl.fcntl(fd, fcntl.F_GETFL) & O_DIRECT):
+        if exc.errno != errno.EINVAL or not is_direct(fd):
             raise
-    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~O_DIRECT)
+    drop_direct(fd)
     return os.preadv(fd, [buffer], offset)
 
 
 def read_direct(fh: t.BinaryIO, start: int, length: int | None, *, piece: int) -> t.Iterator[bytes]:
-    """The bytes of file ``fh`` (best opened with :func:`open_direct`) from ``start``, ``length``
+    """The bytes of file ``fh`` (direct where :func:`make_direct` could make it so) from ``start``, ``length``
     of them or to the end, in pieces of at most ``piece`` bytes; closes ``fh`` when done.
 
     Each read fills a pooled buffer of :data:`DIRECT_CHUNK` from a block-aligned offset: a file
@@ -462,19 +477,15 @@ def hash_file(fd: int) -> tuple[int, str]:
     last is hashed."""
     digest = hashlib.sha256()
     size = 0
+
+    def read_into(view: memoryview) -> int:
+        nonlocal size
+        got = _preadv(fd, view, size)
+        size += got
+        return got
+
     with Chain([digest.update]) as chain:
-        while True:
-            buffer = chain.take()
-            try:
-                got = _preadv(fd, buffer, size)
-            except BaseException:
-                chain.give_back(buffer)
-                raise
-            if not got:
-                chain.give_back(buffer)
-                break
-            size += got
-            chain.feed(buffer, got)
+        _pump(chain, read_into, short_is_end=False)  # a file's reads end with an empty one
     return size, digest.hexdigest()
 
 
