@@ -8,13 +8,12 @@ the event list.
 """
 from __future__ import annotations
 
-import base64
-import json
 import typing as t
 
 from ..errors import BadRequest, NotFound
 from ..services import events as event_catalog
 from ..services import webhooks as webhook_service
+from ..services.search import decode_page_token, encode_page_token
 from ..services.webhooks import WebhookView
 from .protocol import Params, actor, compact, ok, project, to_millis
 from .routing import API, route
@@ -83,29 +82,17 @@ def create_webhook():
     return ok({"webhook": webhook_entity(hook)})
 
 
-def _page_offset(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        offset = json.loads(base64.b64decode(token, validate=True))["offset"]
-    except Exception:
-        raise BadRequest("Invalid page token, could not base64-decode") from None
-    if not isinstance(offset, int) or offset < 0:
-        raise BadRequest("Invalid page token")
-    return offset
-
-
 @route(HOOKS, "GET")
 def list_webhooks():
     p = Params.from_request()
     max_results = p.integer("max_results") or 100
     if not 1 <= max_results <= 1000:
         raise BadRequest("max_results must be between 1 and 1000.")
-    offset = _page_offset(p.string("page_token"))
+    offset = decode_page_token(p.string("page_token"))
     hooks, total = webhook_service.webhooks_slice(project(), actor(), offset=offset, limit=max_results)
     token = None
     if offset + len(hooks) < total:
-        token = base64.b64encode(json.dumps({"offset": offset + max_results}).encode()).decode()
+        token = encode_page_token(offset + max_results)
     shown = [webhook_entity(h) for h in hooks]
     return ok(compact({"webhooks": shown, "next_page_token": token}))
 
