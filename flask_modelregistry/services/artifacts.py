@@ -47,6 +47,12 @@ class ArtifactView:
     created_by_name: str | None
 
 
+def recorded_at(storage_key: str) -> Artifact | None:
+    """The artifact row that names the stored object ``storage_key``, if any (what a finished
+    direct or multipart upload inserted)."""
+    return session().scalar(sa.select(Artifact).where(Artifact.storage_key == storage_key))
+
+
 def artifact_view(a: Artifact) -> ArtifactView:
     return ArtifactView(id=a.id, run_id=a.run_id, path=a.path, size=a.size, sha256=a.sha256,
                         content_type=a.content_type, storage_key=a.storage_key, created_at=a.created_at,

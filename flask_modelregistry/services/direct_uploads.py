@@ -18,17 +18,14 @@ import contextlib
 import dataclasses
 import typing as t
 
-import sqlalchemy as sa
 
 from ..config import config_value
 from ..errors import BadRequest, Invalid
-from ..models import Artifact
 from ..state import current_state
 from ..storage import StoredObject
 from . import ledger, signed_uploads
 from .access import authorize
-from .artifacts import ArtifactView, artifact_view
-from .common import session
+from .artifacts import ArtifactView, artifact_view, recorded_at
 from .identity import Actor
 
 #: a direct upload must be finished within a week, as GCS's resumable sessions
@@ -91,7 +88,7 @@ def finish_upload(project: str, actor: Actor, token: t.Any, *, sha256: t.Any, cr
     authorize(project, actor, "write")
     upload = read_upload(token, project)
     expected_crc = signed_uploads.declared_crc32c(sha256, crc32c)
-    recorded = _recorded(upload)
+    recorded = recorded_at(upload.key)
     if recorded is not None:
         return artifact_view(recorded)  # finished already (a retried request)
     store = current_state().store
@@ -114,10 +111,8 @@ def cancel_upload(project: str, actor: Actor, token: t.Any) -> None:
     """Give up a direct upload: delete what was finalised and release the key."""
     authorize(project, actor, "write")
     upload = read_upload(token, project)
-    if _recorded(upload) is not None:
+    if recorded_at(upload.key) is not None:
         raise BadRequest("this upload is finished; delete the file instead")
     ledger.discard([upload.key])
 
 
-def _recorded(upload: DirectUpload) -> Artifact | None:
-    return session().scalar(sa.select(Artifact).where(Artifact.storage_key == upload.key))

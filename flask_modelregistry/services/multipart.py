@@ -45,18 +45,15 @@ import hashlib
 import hmac
 import typing as t
 
-import sqlalchemy as sa
 from flask import current_app
 
 from ..config import config_value
 from ..errors import BadRequest, Invalid, NotFound, TooLarge, Unavailable
-from ..models import Artifact
 from ..state import current_state
 from ..storage import StoredObject
 from . import ledger, signed_uploads
 from .access import authorize
-from .artifacts import ArtifactView, artifact_view
-from .common import session
+from .artifacts import ArtifactView, artifact_view, recorded_at
 from .identity import Actor
 
 #: most parts one upload may have (as S3 and GCS's XML API)
@@ -197,19 +194,19 @@ def complete_upload(project: str, actor: Actor, upload_id: t.Any, parts: t.Any, 
     CRC32C must match and no byte is read back, else the server reads the file once to hash it."""
     authorize(project, actor, "write")
     upload = read_upload(upload_id, project)
-    recorded = _recorded(upload)
+    recorded = recorded_at(upload.key)
     if recorded is not None:
         return artifact_view(recorded)  # completed already (a retried request)
     declared = (signed_uploads.declared_crc32c(sha256, crc32c)
                 if upload.direct and (sha256 is not None or crc32c is not None) else None)
     claim = _claim_key(upload)
     if not ledger.claim(claim, project=project, user_id=actor.user_id):
-        recorded = _recorded(upload)
+        recorded = recorded_at(upload.key)
         if recorded is not None:
             return artifact_view(recorded)
         raise Unavailable("another request is completing this upload; ask again", retry_after=5)
     try:
-        recorded = _recorded(upload)  # completed between the first look and the claim
+        recorded = recorded_at(upload.key)  # completed between the first look and the claim
         if recorded is not None:
             return artifact_view(recorded)
         return _complete_claimed(upload, actor, parts, declared, sha256)
@@ -307,13 +304,13 @@ def abort_upload(project: str, actor: Actor, upload_id: t.Any) -> None:
     another request is completing: that request records the file or gives it up itself."""
     authorize(project, actor, "write")
     upload = read_upload(upload_id, project)
-    if _recorded(upload) is not None:
+    if recorded_at(upload.key) is not None:
         return
     claim = _claim_key(upload)
     if not ledger.claim(claim, project=project, user_id=actor.user_id):
         return
     try:
-        if _recorded(upload) is None:
+        if recorded_at(upload.key) is None:
             current_state().store.abort_parts(upload.id, upload.parts)
             ledger.discard(upload.reserved_keys())
     finally:
@@ -325,6 +322,3 @@ def _claim_key(upload: Upload) -> str:
     return f"{upload.key}.complete"
 
 
-def _recorded(upload: Upload) -> Artifact | None:
-    """The artifact row a completed upload inserted, if any."""
-    return session().scalar(sa.select(Artifact).where(Artifact.storage_key == upload.key))

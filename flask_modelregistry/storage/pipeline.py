@@ -13,8 +13,8 @@ first touch of memory, which is dear on a virtual machine; the direct writes bri
 system time from about 7 s to about 1 s. A multipart part goes the same way to its offset
 (:func:`write_at`), and a local file is hashed back from the disk through a chain as well
 (:func:`hash_file`): parts written through the page cache cost about 9 CPU seconds per 2 GiB
-upload on two gunicorn workers. Streams that are not local files (hashing a GCS object) use
-:class:`Pipeline`, which hands each chunk to every consumer.
+upload on two gunicorn workers. A stream that is not a local file (a GCS object read back to
+hash it, :func:`hash_stream`) goes through a chain too, received while the last buffer is hashed.
 """
 from __future__ import annotations
 
@@ -31,86 +31,9 @@ import typing as t
 
 from ..errors import TooLarge
 
-#: read size of an upload: large, so that each step's per-call cost (and GIL hand-over) is rare
-PIPELINE_CHUNK = 4 * 1024 * 1024
-#: chunks queued per step at most: memory is about ``2 * depth * chunk`` per upload in flight
-PIPELINE_DEPTH = 4
 
 _END = object()
 log = logging.getLogger(__name__)
-
-
-class _Stage(threading.Thread):
-    """Calls ``consume`` on every chunk queued; after a failure it keeps draining the queue
-    (discarding), so the producer never blocks on a full queue, and the error is raised there."""
-
-    def __init__(self, consume: t.Callable[[bytes], t.Any], depth: int, name: str) -> None:
-        super().__init__(name=name, daemon=True)
-        self.consume = consume
-        self.queue: queue.Queue[t.Any] = queue.Queue(maxsize=depth)
-        self.error: BaseException | None = None
-        self.cancelled = False
-
-    def run(self) -> None:
-        while True:
-            chunk = self.queue.get()
-            if chunk is _END:
-                return
-            if self.error is None and not self.cancelled:
-                try:
-                    self.consume(chunk)
-                except BaseException as exc:  # handed to the producer's thread
-                    self.error = exc
-
-
-class Pipeline:
-    """Feeds each chunk to every consumer, each on a thread of its own.
-
-    Used as a context manager: leaving it normally waits until every consumer has taken every
-    chunk and raises the first consumer's error; leaving it on an exception cancels the rest.
-    """
-
-    def __init__(self, consumers: t.Sequence[t.Callable[[bytes], t.Any]], *, depth: int = PIPELINE_DEPTH) -> None:
-        self.stages = [_Stage(c, depth, f"upload-stage-{i}") for i, c in enumerate(consumers)]
-
-    def __enter__(self) -> Pipeline:
-        for stage in self.stages:
-            stage.start()
-        return self
-
-    def feed(self, chunk: bytes) -> None:
-        self._raise_failure()
-        for stage in self.stages:
-            stage.queue.put(chunk)
-
-    def _raise_failure(self) -> None:
-        for stage in self.stages:
-            if stage.error is not None:
-                raise stage.error
-
-    def __exit__(self, exc_type: t.Any, exc: t.Any, tb: t.Any) -> None:
-        for stage in self.stages:
-            if exc_type is not None:
-                stage.cancelled = True
-            stage.queue.put(_END)
-        for stage in self.stages:
-            stage.join()
-        if exc_type is None:
-            self._raise_failure()
-
-
-def read_chunks(stream: t.BinaryIO, max_size: int | None, chunk_size: int = PIPELINE_CHUNK) -> t.Iterator[bytes]:
-    """The stream's bytes in chunks of up to ``chunk_size``; :class:`TooLarge` past ``max_size``
-    (raised before the chunk that crosses it is handed on)."""
-    size = 0
-    while True:
-        chunk = stream.read(chunk_size)
-        if not chunk:
-            return
-        size += len(chunk)
-        if max_size is not None and size > max_size:
-            raise TooLarge(f"file is larger than the limit of {max_size} bytes")
-        yield chunk
 
 
 #: size of each receive buffer of a local write: a multiple of every disk's block size, and
@@ -301,10 +224,6 @@ class BufferPool:
         except BufferError:  # a view of it is still alive: the collector unmaps it later
             pass
 
-    def idle(self) -> int:
-        with self._lock:
-            return len(self._idle)
-
 
 #: the process's pool of receive buffers: as many idle as two uploads at once use
 BUFFERS = BufferPool(DIRECT_CHUNK, 2 * DIRECT_BUFFERS)
@@ -490,11 +409,8 @@ def hash_file(fd: int) -> tuple[int, str]:
 
 
 def hash_stream(stream: t.BinaryIO) -> tuple[int, str]:
-    """(size, sha256 hex) of what ``stream`` holds, reading the next chunk while one is hashed."""
+    """(size, sha256 hex) of what ``stream`` holds, receiving the next buffer while one is hashed."""
     digest = hashlib.sha256()
-    size = 0
-    with Pipeline([digest.update]) as pipe:
-        for chunk in read_chunks(stream, None):
-            size += len(chunk)
-            pipe.feed(chunk)
+    with Chain([digest.update]) as chain:
+        size = _pump(chain, lambda view: fill(stream, view))
     return size, digest.hexdigest()
