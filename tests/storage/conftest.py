@@ -1,11 +1,24 @@
-"""Helpers for the storage ledger and sweeper tests: a version to upload to, and what the
-database and the store hold."""
+"""Helpers for the storage ledger and sweeper tests: a version to upload to, what the database
+and the store hold, a scratch PostgreSQL database for servers in other processes, and a wait for
+a PostgreSQL session blocked on a lock."""
 from __future__ import annotations
+
+import time
 
 import pytest
 import sqlalchemy as sa
 
 P = "/api/v1/projects/proj"
+
+
+@pytest.fixture
+def database(postgres_server_url):
+    """A fresh, migrated PostgreSQL database of the test's own (for servers in other processes)."""
+    from tests.conftest import create_scratch_postgres
+
+    url, drop = create_scratch_postgres(postgres_server_url)
+    yield url
+    drop()
 
 
 @pytest.fixture
@@ -71,3 +84,30 @@ def pause_at_touch(monkeypatch) -> tuple:
     monkeypatch.setattr(LockedRun, "touch", paused_touch)
     monkeypatch.setattr(unit_of_work, "_kind", seen)
     return touching, go_on, sqlstates
+
+
+def wait_for_lock_waiter(app, timeout: float = 10) -> None:
+    """Wait until a session on the app's PostgreSQL database waits for a lock (the delete a
+    deadlock test started, blocked by what the paused write holds); fail the test on timeout.
+    Polls on a connection of its own, not from the app's pool."""
+    from example_app.models import db
+
+    with app.app_context():
+        url = db.engine.url
+    assert url.get_backend_name() == "postgresql", url
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    deadline = time.monotonic() + timeout
+    try:
+        with engine.connect() as conn:
+            while True:
+                waiting = conn.scalar(sa.text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+                conn.rollback()  # pg_stat_activity is a snapshot per transaction: take a fresh one
+                if waiting:
+                    return
+                if time.monotonic() >= deadline:
+                    pytest.fail(f"no session waited for a lock within {timeout} s")
+                time.sleep(0.02)
+    finally:
+        engine.dispose()

@@ -10,7 +10,6 @@ import socket
 import time
 from pathlib import Path
 
-import pytest
 import requests
 import sqlalchemy as sa
 
@@ -58,15 +57,6 @@ def _wait_for(predicate, timeout: float, what: str) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def database(postgres_server_url):
-    from tests.conftest import create_scratch_postgres
-
-    url, drop = create_scratch_postgres(postgres_server_url)
-    yield url
-    drop()
 
 
 def test_a_worker_killed_mid_upload_leaves_nothing_after_the_sweep(database, tmp_path):

@@ -5,7 +5,6 @@ the operation run again, and a 503 once the attempts are spent under load)."""
 from __future__ import annotations
 
 import threading
-import time
 import typing as t
 
 import pytest
@@ -48,7 +47,7 @@ def test_a_run_write_while_its_version_is_deleted_takes_the_locks_in_the_deletes
     from flask_modelregistry.models import Run
     from flask_modelregistry.services import tracking
 
-    from .conftest import actor_of, pause_at_touch
+    from .conftest import actor_of, pause_at_touch, wait_for_lock_waiter
 
     if backend != "postgresql":
         pytest.skip("SQLite takes one write lock per transaction: no deadlock")
@@ -81,8 +80,10 @@ def test_a_run_write_while_its_version_is_deleted_takes_the_locks_in_the_deletes
     assert writing.wait(30), results
     deleter = threading.Thread(target=run_delete)
     deleter.start()
-    time.sleep(1.0)  # the delete now holds the version and waits for the run (or for the write)
-    go_on.set()
+    try:
+        wait_for_lock_waiter(app)  # the delete now waits for what the paused write holds
+    finally:
+        go_on.set()
     writer.join(60)
     deleter.join(60)
     assert results.get("delete") == 204, results
@@ -99,7 +100,7 @@ def test_a_run_write_leaves_alone_a_version_made_from_the_run_after_its_locks(ap
     from flask_modelregistry.models import Run
     from flask_modelregistry.services import tracking
 
-    from .conftest import actor_of, pause_at_touch
+    from .conftest import actor_of, pause_at_touch, wait_for_lock_waiter
 
     if backend != "postgresql":
         pytest.skip("SQLite takes one write lock per transaction: no deadlock")
@@ -139,8 +140,10 @@ def test_a_run_write_leaves_alone_a_version_made_from_the_run_after_its_locks(ap
     second = new_version()  # made from the run while the write holds it shared
     deleter = threading.Thread(target=run_delete, args=(second,))
     deleter.start()
-    time.sleep(1.0)  # the delete now holds the new version and waits for the run
-    go_on.set()
+    try:
+        wait_for_lock_waiter(app)  # the delete now holds the new version and waits for the run
+    finally:
+        go_on.set()
     writer.join(60)
     deleter.join(60)
     assert results == {"write": "committed", "delete": 200}, results

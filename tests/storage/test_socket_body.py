@@ -9,9 +9,11 @@ import json
 import os
 import socket
 import threading
+import time
+from pathlib import Path
 
-import pytest
 import requests
+import sqlalchemy as sa
 from gunicorn.http.body import Body, LengthReader
 from gunicorn.http.unreader import SocketUnreader
 
@@ -108,13 +110,17 @@ def test_a_body_gunicorn_already_started_to_hand_out_is_read_its_way():
         client.close()
 
 
-@pytest.fixture
-def database(postgres_server_url):
-    from tests.conftest import create_scratch_postgres
-
-    url, drop = create_scratch_postgres(postgres_server_url)
-    yield url
-    drop()
+def _left_behind(store: Path, url: str) -> tuple[list[str], int]:
+    """The partial files in the store's ``.incoming`` folder, and the upload rows in the ledger."""
+    incoming = store / ".incoming"
+    parts = sorted(p.name for p in incoming.glob("*.part")) if incoming.is_dir() else []
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            rows = conn.scalar(sa.text("SELECT count(*) FROM mr_pending_objects WHERE purpose = 'upload'"))
+    finally:
+        engine.dispose()
+    return parts, rows
 
 
 def _response(conn: socket.socket) -> tuple[int, bytes]:
@@ -133,7 +139,8 @@ def _response(conn: socket.socket) -> tuple[int, bytes]:
 
 
 def test_uploads_on_one_keep_alive_connection_under_gunicorn(database, tmp_path):
-    env = portal_env(database, str(tmp_path / "artifacts"))
+    store = tmp_path / "artifacts"
+    env = portal_env(database, str(store))
     headers = add_writer(env)
     server = gunicorn(env, tmp_path, "127.0.0.1", free_port())
     try:
@@ -177,5 +184,10 @@ def test_uploads_on_one_keep_alive_connection_under_gunicorn(database, tmp_path)
         listed = requests.get(f"{server.url}{files}", headers=headers, timeout=60)
         assert listed.status_code == 200
         assert sorted(item["path"] for item in listed.json()["items"]) == ["one.bin", "two.bin"]
+        # and nothing of it is left: no partial file in the store, no upload row in the ledger
+        deadline = time.monotonic() + 10
+        while (left := _left_behind(store, database)) != ([], 0) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert left == ([], 0), f"left after the hang-up: partial files, ledger upload rows {left}"
     finally:
         server.stop()

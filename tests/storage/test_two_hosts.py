@@ -51,15 +51,6 @@ def emulator(tmp_path):
         proc.wait(timeout=10)
 
 
-@pytest.fixture
-def database(postgres_server_url):
-    from tests.conftest import create_scratch_postgres
-
-    url, drop = create_scratch_postgres(postgres_server_url)
-    yield url
-    drop()
-
-
 class SlowBody(io.RawIOBase):
     """A body sent in pieces over longer than the grace period: only heartbeats keep it alive."""
 
