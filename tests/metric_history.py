@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import string
 import zlib
 
 import sqlalchemy as sa
@@ -45,12 +46,16 @@ def shown(key: str, value: float | None, step: int, timestamp: int) -> tuple:
 
 
 def tampered(token: str) -> list[str]:
-    """The token with one character changed in each of its parts, cut short, lengthened, and
-    re-encoded with its decoded content changed."""
+    """The token with one character changed in each of its parts, cut short, lengthened, with its
+    signature spelt another way, and re-encoded with its decoded content changed."""
     out = []
     for i in (0, len(token) // 3, len(token) // 2, len(token) - 1):
         out.append(token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1:])
     out += [token[:-3], token + "x", token + ".x", token.replace(".", "", 1)]
+    # the signature's last character spelt with its two unused bits set otherwise: the same bytes
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+    last = alphabet.index(token[-1])
+    out += [token[:-1] + alphabet[(last & ~3) | bits] for bits in range(4) if (last & ~3) | bits != last]
     body, _, signature = token.rpartition(".")
     raw = base64.urlsafe_b64decode(body.lstrip(".") + "=" * (-len(body.lstrip(".")) % 4))
     decoded = json.loads(zlib.decompress(raw) if body.startswith(".") else raw)  # "." marks a compressed one
