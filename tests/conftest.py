@@ -29,6 +29,17 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
+@pytest.fixture(autouse=True)
+def no_sweeper_left_running() -> t.Iterator[None]:
+    """A test that builds an app outside ``TESTING`` starts the storage sweeper in this process;
+    left running, it sweeps a database the test has dropped and logs a traceback into later tests
+    (and Python 3.11's traceback parses code, which races an app being built in another thread)."""
+    before = {th for th in threading.enumerate() if th.name == "model-registry-sweeper"}
+    yield
+    left = [th for th in threading.enumerate() if th.name == "model-registry-sweeper" and th not in before]
+    assert not left, "the test left a storage sweeper running: build its app with MODEL_REGISTRY_SWEEP_INTERVAL=0"
+
+
 def _pg_url(url: str) -> sa.URL:
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):

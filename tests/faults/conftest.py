@@ -99,7 +99,7 @@ def _prepare(database_url: str, storage: str) -> str:
 
     migrate(database_url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "MODEL_REGISTRY_STORAGE_URI": storage,
-                      "SECRET_KEY": "fault-tests"})
+                      "SECRET_KEY": "fault-tests", "MODEL_REGISTRY_SWEEP_INTERVAL": 0})  # the servers sweep
     try:
         return add_people(app)["rita"].token
     finally:
