@@ -188,11 +188,12 @@
 
     item.li.setAttribute("data-state", "uploading");
     progress(0);
+    // settles once the server has let the upload go, so that what the page does next (deleting
+    // the version it was for) comes after it
     item.cancelDirect = function () {
-      if (opened) {
-        fetch(opened.session_url, { method: "DELETE" }).catch(function () {});
-        api(openUrl + "/cancel", { upload: opened.upload }).catch(function () {});
-      }
+      if (!opened) return Promise.resolve();
+      fetch(opened.session_url, { method: "DELETE" }).catch(function () {});
+      return api(openUrl + "/cancel", { upload: opened.upload }).catch(function () {});
     };
     return api(openUrl, { path: item.path, size: total, content_type: file.type || "" }).then(function (answer) {
       opened = answer;
@@ -205,14 +206,13 @@
       return { ok: true };
     }, function (error) {
       if (item.canceled || error.message === "canceled") {
-        item.cancelDirect();
         list.finish(item, "canceled", t("canceled"));
-        return { ok: false, error: "canceled" };
+        return item.cancelDirect().then(function () { return { ok: false, error: "canceled" }; });
       }
-      if (opened) api(openUrl + "/cancel", { upload: opened.upload }).catch(function () {});
       var message = error.message === "network" ? t("connection_broke") : error.message;
       list.finish(item, "failed", t("failed", { problem: message }));
-      return { ok: false, error: message };
+      var left = opened ? api(openUrl + "/cancel", { upload: opened.upload }).catch(function () {}) : Promise.resolve();
+      return left.then(function () { return { ok: false, error: message }; });
     });
   }
 
