@@ -27,7 +27,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def browser():
     if not CHROMIUM:
         pytest.skip(SKIP_MESSAGE)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # the contexts' default timeout does not reach expect(), which waits 5 s unless told: too short
+    # for a page on a loaded two-core machine
+    expect.set_options(timeout=15_000)
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

@@ -133,12 +133,15 @@ def multipart_env(monkeypatch):
 
 
 class PartCounter:
-    """Wraps the app: counts part requests and the most of them in flight at once."""
+    """Wraps the app: counts part requests and the most of them in flight at once. The first part
+    waits (up to 10 s) for a second to arrive, so a client that sends parts in parallel is seen
+    doing so however the threads are scheduled."""
 
     def __init__(self, app):
         self.inner = app.wsgi_app
         self.lock = threading.Lock()
         self.now = self.most = self.total = 0
+        self.second = threading.Event()
         app.wsgi_app = self
 
     def __call__(self, environ, start_response):
@@ -148,6 +151,11 @@ class PartCounter:
                 self.now += 1
                 self.total += 1
                 self.most = max(self.most, self.now)
+                first = self.total == 1
+                if self.now >= 2:
+                    self.second.set()
+            if first:
+                self.second.wait(10)
         try:
             return list(self.inner(environ, start_response))
         finally:

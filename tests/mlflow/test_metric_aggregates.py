@@ -11,6 +11,7 @@ import concurrent.futures
 import math
 import threading
 import typing as t
+import uuid
 
 import pytest
 import requests
@@ -202,7 +203,7 @@ def test_the_migration_aggregates_the_values_logged_before_it(tmp_path, backend,
         url = f"sqlite:///{tmp_path / 'before.db'}"
     else:
         server = request.getfixturevalue("postgres_server_url")
-        name = f"mr_backfill_{tmp_path.name[-20:].lower().replace('-', '_')}"
+        name = f"mr_backfill_{uuid.uuid4().hex}"  # unique also beside another run on the same server
         admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

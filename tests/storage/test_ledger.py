@@ -145,9 +145,10 @@ def test_the_process_heartbeats_its_reservations_until_they_end(app, app_config)
     with app.app_context():
         ledger.reserve(["runs/x/1"], project="proj", hold=True)
         first = beat()
-        time.sleep(0.5)
-        second = beat()
-        assert second > first  # refreshed while held, with no byte read
+        deadline = time.time() + 10  # the heartbeat thread beats every 0.1 s, once it is scheduled
+        while beat() == first and time.time() < deadline:
+            time.sleep(0.05)
+        assert beat() > first  # refreshed while held, with no byte read
         ledger.release(["runs/x/1"])
         ledger.reserve(["runs/x/2"])  # not held: its caller heartbeats it, or it goes stale
         before = beat()

@@ -14,7 +14,7 @@ FAST = {
     "MODEL_REGISTRY_WEBHOOK_RETRY_BASE": 0.1,
     "MODEL_REGISTRY_WEBHOOK_RETRY_MAX": 0.4,
     "MODEL_REGISTRY_WEBHOOK_POLL_INTERVAL": 0.1,
-    "MODEL_REGISTRY_WEBHOOK_TIMEOUT": 2,
+    "MODEL_REGISTRY_WEBHOOK_TIMEOUT": 10,  # longer than any wait here: a timed-out send is sent again
 }
 
 
@@ -50,13 +50,19 @@ def add_webhook(client, person, receiver: Receiver, events: list[str], project: 
 def delivery_in_state(client, person, hook_id: int, state: str, timeout: float = 10, project: str = "proj") -> dict:
     """The hook's one delivery once its log says `state`. The receiver sees a request before the deliverer
     commits what it answered, so a test that just saw the request polls the log rather than reading it once."""
+    return delivery_where(client, person, hook_id, lambda d: d["state"] == state, timeout, project)
+
+
+def delivery_where(client, person, hook_id: int, check: t.Callable[[dict], bool], timeout: float = 10,
+                   project: str = "proj") -> dict:
+    """The hook's one delivery once ``check`` holds for it (asserted after ``timeout`` seconds)."""
     import time
 
     url = f"/api/v1/projects/{project}/webhooks/{hook_id}/deliveries"
     deadline = time.time() + timeout
     while True:
         (delivery,) = client.get(url, headers=person.headers).get_json()["items"]
-        if delivery["state"] == state or time.time() > deadline:
-            assert delivery["state"] == state, delivery
+        if check(delivery) or time.time() > deadline:
+            assert check(delivery), delivery
             return delivery
         time.sleep(0.05)

@@ -7,7 +7,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from .conftest import FAST, SECRET, add_webhook, delivery_in_state
+from .conftest import FAST, SECRET, add_webhook, delivery_in_state, delivery_where
 from .receiver import Receiver, mlflow_signature_ok
 
 
@@ -55,7 +55,7 @@ def test_a_receiver_that_is_down_gets_the_delivery_when_it_comes_back(client, pe
     hook = add_webhook(client, people["max"], receiver, ["registered_model.created"])
     receiver.stop()
     _model(client, people["rita"])
-    time.sleep(1.0)  # several attempts find nobody
+    delivery_where(client, people["max"], hook["id"], lambda d: len(d["attempt_log"]) >= 2)  # nobody, twice
     back = Receiver(secret=SECRET, port=port).start()
     try:
         (got,) = back.wait_for(1, timeout=10)
