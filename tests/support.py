@@ -1,8 +1,12 @@
-"""Helpers for tests: portal users with tokens, signing in, registry settings, free ports."""
+"""Helpers for tests: portal users with tokens, signing in, registry settings, free ports, servers
+started in processes of their own."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import socket
+import subprocess
+import time
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
@@ -97,3 +101,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_until_answers(url: str, proc: subprocess.Popen | None = None, timeout: float = 60) -> None:
+    """Wait until ``url`` answers 2xx (a server another process is starting); fails if ``proc``
+    exits first or nothing answers within ``timeout`` seconds (a loaded machine starts slowly)."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            out = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
+            raise AssertionError(f"the server for {url} exited ({proc.returncode}) {out}")
+        with contextlib.suppress(requests.RequestException):  # not listening yet
+            if requests.get(url, timeout=5).ok:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing answered at {url} within {timeout} s")
+

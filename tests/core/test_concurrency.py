@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -56,7 +55,7 @@ def _cli(env: dict, *args: str) -> str:
 @pytest.fixture
 def gunicorn_on_postgres(postgres_server_url, tmp_path):
     from tests.conftest import create_scratch_postgres
-    from tests.support import free_port
+    from tests.support import free_port, wait_until_answers
 
     if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None:
         pytest.skip("gunicorn is not installed")
@@ -72,12 +71,7 @@ def gunicorn_on_postgres(postgres_server_url, tmp_path):
                             env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/login", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+        wait_until_answers(f"{base}/login", proc)
         yield base, {"Authorization": f"Bearer {token}"}, proc
     finally:
         proc.send_signal(signal.SIGTERM)

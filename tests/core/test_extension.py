@@ -12,7 +12,9 @@ from flask_modelregistry.storage import GCSArtifactStore, LocalArtifactStore
 
 def _host(tmp_path, **config) -> tuple[Flask, SQLAlchemy]:
     app = Flask("host", instance_path=str(tmp_path / "instance"))
-    app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", SECRET_KEY="x", **config)
+    # a host that serves would sweep its store in a thread of this process: not what these tests are about
+    app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", SECRET_KEY="x", MODEL_REGISTRY_SWEEP_INTERVAL=0)
+    app.config.update(config)
     db = SQLAlchemy(app)
     LoginManager(app)
     return app, db

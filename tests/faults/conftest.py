@@ -11,14 +11,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import typing as t
 from pathlib import Path
 
 import pytest
-import requests
 
-from ..support import add_people, free_port
+from ..support import add_people, free_port, wait_until_answers
 
 
 def _pg_bin(name: str) -> str:
@@ -123,12 +121,7 @@ def serve_with_gunicorn(tmp_path: Path, database_url: str, storage: str) -> t.It
                             env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                requests.get(f"{base}/login", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+        wait_until_answers(f"{base}/login", proc)
         yield Served(base, token, env, tmp_path / "gunicorn.log")
     finally:
         log.close()

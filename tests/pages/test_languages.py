@@ -196,7 +196,8 @@ def make_host(tmp_path: Path, *, babel: dict[str, t.Any] | None = None) -> tuple
 
     host = Flask("host")
     host.config.update(SECRET_KEY="x", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'host.db'}",
-                       MODEL_REGISTRY_STORAGE_URI=str(tmp_path / "store"))
+                       MODEL_REGISTRY_STORAGE_URI=str(tmp_path / "store"),
+                       MODEL_REGISTRY_SWEEP_INTERVAL=0)  # serving, it would sweep in a thread of this process
     db = SQLAlchemy(host)
     LoginManager(host)
     if babel is not None:

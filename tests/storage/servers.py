@@ -2,17 +2,15 @@
 several hosts; and the portal's command line against the same database and store."""
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import requests
+from ..support import wait_until_answers
 
 BIN = Path(sys.executable).parent
 
@@ -76,15 +74,8 @@ class Gunicorn:
         children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
         return [int(pid) for pid in children]
 
-    def wait_up(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.proc.stderr.read().decode() if self.proc.stderr else "exited"
-            with contextlib.suppress(requests.RequestException):  # not listening yet
-                if requests.get(f"{self.url}/login", timeout=5).status_code == 200:
-                    return
-            time.sleep(0.1)
-        raise AssertionError(f"gunicorn at {self.url} did not answer")
+    def wait_up(self, timeout: float = 60) -> None:
+        wait_until_answers(f"{self.url}/login", self.proc, timeout)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

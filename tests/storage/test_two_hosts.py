@@ -21,7 +21,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.support import free_port
+from tests.support import free_port, wait_until_answers
 
 from .servers import BIN, add_writer, cli, gunicorn, portal_env
 
@@ -39,12 +39,7 @@ def emulator(tmp_path):
                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                requests.get(f"{url}/storage/v1/b", timeout=2)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+        wait_until_answers(f"{url}/storage/v1/b", proc)
         yield url
     finally:
         proc.terminate()
