@@ -2,7 +2,6 @@
 started in processes of their own."""
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import socket
 import subprocess
@@ -104,18 +103,22 @@ def free_port() -> int:
 
 
 def wait_until_answers(url: str, proc: subprocess.Popen | None = None, timeout: float = 60) -> None:
-    """Wait until ``url`` answers 2xx (a server another process is starting); fails if ``proc``
-    exits first or nothing answers within ``timeout`` seconds (a loaded machine starts slowly)."""
+    """Wait until ``url`` answers below 400 (a server another process is starting); fails if
+    ``proc`` exits first or no such answer comes within ``timeout`` seconds (a loaded machine
+    starts slowly)."""
     import requests
 
-    deadline = time.monotonic() + timeout
+    deadline, last = time.monotonic() + timeout, "no connection"
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             out = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
             raise AssertionError(f"the server for {url} exited ({proc.returncode}) {out}")
-        with contextlib.suppress(requests.RequestException):  # not listening yet
-            if requests.get(url, timeout=5).ok:
+        try:
+            answer = requests.get(url, timeout=5)
+            if answer.ok:
                 return
+            last = f"status {answer.status_code}"
+        except requests.RequestException as exc:  # not listening yet
+            last = type(exc).__name__
         time.sleep(0.1)
-    raise AssertionError(f"nothing answered at {url} within {timeout} s")
-
+    raise AssertionError(f"{url} did not answer within {timeout} s (last: {last})")

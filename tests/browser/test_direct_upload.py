@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import typing as t
 
 import pytest
@@ -186,7 +187,9 @@ def test_the_new_version_form_cancels_a_file_on_its_way_to_the_bucket(app, lax_p
     page.get_by_role("button", name="Create & import").click()
     row = page.locator("[data-upload-path='weights.bin']")
     expect(row).to_have_attribute("data-state", "uploading", timeout=30_000)
-    page.wait_for_function("() => true")
+    deadline = time.monotonic() + 30
+    while not held and time.monotonic() < deadline:  # the first piece is on its way to the bucket
+        page.wait_for_timeout(50)
     row.get_by_role("button", name="Cancel weights.bin").click()
     expect(row).to_have_attribute("data-state", "canceled")
     expect(page.locator("[data-mr-form-errors]")).to_contain_text("weights.bin was canceled", timeout=30_000)
