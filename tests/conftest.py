@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from .support import Person, add_people, free_port
+from .support import Person, add_people
 
 PG_URL = os.environ.get("MODEL_REGISTRY_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -149,9 +149,11 @@ def gcs_emulator() -> t.Iterator[Emulator]:
     """gcp-storage-emulator in this process (in memory), with one bucket."""
     from gcp_storage_emulator.server import create_server
 
-    port = free_port()
-    server = create_server("127.0.0.1", port, in_memory=True, default_bucket="mr-test")
+    # port 0: the kernel picks a free port as the server binds. (A port found free beforehand could
+    # be taken by then, and the emulator waits forever for a server that failed to bind.)
+    server = create_server("127.0.0.1", 0, in_memory=True, default_bucket="mr-test")
     server.start()
+    port = server._api._httpd.server_address[1]  # the emulator keeps its HTTP server there
     try:
         yield Emulator(host=f"http://127.0.0.1:{port}", bucket="mr-test")
     finally:
