@@ -101,8 +101,9 @@ def test_a_token_another_host_compressed_otherwise_is_taken(app, client, rita):
                        headers=rita.headers).status_code == 201
     token = client.get(url, query_string={"key": "loss", "per_page": 10}, headers=rita.headers).json["next_page_token"]
     body = token.rpartition(".")[0]
-    assert body.startswith(".")  # compressed, as every token of a listing is
-    payload = json.loads(zlib.decompress(base64_decode(body[1:])))
+    # compressed where that is shorter ("." first), which depends on the run id; the other host's
+    # spelling below is compressed either way, at another level
+    payload = json.loads(zlib.decompress(base64_decode(body[1:])) if body.startswith(".") else base64_decode(body))
     serializer = URLSafeSerializer(app.secret_key, salt=SEEK_TOKEN_SALT)
     other_bytes = "." + base64_encode(zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 1)).decode()
     assert other_bytes != body
