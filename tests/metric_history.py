@@ -1,4 +1,4 @@
-"""What the metric history tests of both doors share: a history full of ties, the order the
+"""What the metric history tests of both doors share: large histories, a history full of ties, the order the
 values were always listed in, and page tokens that are not the server's."""
 from __future__ import annotations
 
@@ -16,6 +16,21 @@ def engine_of(app) -> sa.Engine:
 
     with app.app_context():
         return db.engine
+
+
+def bulk_history(app, run_id: str, n: int, **how) -> None:
+    """``n`` logged values made by the database itself (``metric_aggregates.bulk_load``, ``how``
+    its key and values per step), with PostgreSQL's statistics brought up to date, as they would
+    be in a database that grew to that size."""
+    from example_app.models import db
+    from flask_modelregistry.services import metric_aggregates
+
+    with app.app_context():
+        metric_aggregates.bulk_load(run_id, n, **how)
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.text("ANALYZE mr_run_metrics"))
+            db.session.commit()
 
 
 def tied_history(n: int = 300) -> list[dict]:

@@ -5,9 +5,8 @@ timestamp and with values logged between two pages; a late page reads as many ro
 one; a token of another run or metric, or one altered, is a 400."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 
-from ..metric_history import engine_of, garbage, logged, shown, tampered, tied_history
+from ..metric_history import bulk_history, engine_of, garbage, logged, shown, tampered, tied_history
 from ..rows_read import RowsRead
 
 P = "/api/v1/projects/proj"
@@ -122,16 +121,8 @@ PER_PAGE = 1000
 def test_the_last_page_reads_as_many_rows_as_the_first(app, client, rita):
     """200,000 values, 200 pages of 1000: the last reads as many rows as the second, the first
     that starts past a token (an OFFSET would make it read past the 199,000 values before it)."""
-    from example_app.models import db
-    from flask_modelregistry.services import metric_aggregates
-
     url, version = new_version(client, rita)
-    with app.app_context():
-        metric_aggregates.bulk_load(version["run_id"], BULK)
-        db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(sa.text("ANALYZE mr_run_metrics"))
-            db.session.commit()
+    bulk_history(app, version["run_id"], BULK)
     engine = engine_of(app)
     steps, reads, token = [], [], None
     for page in range(1, BULK // PER_PAGE + 1):

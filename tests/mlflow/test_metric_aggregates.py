@@ -17,6 +17,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from ..metric_history import bulk_history
 from ..rows_read import RowsRead
 from ..support import login
 
@@ -248,20 +249,6 @@ def test_the_migration_aggregates_the_values_logged_before_it(tmp_path, backend,
 
 # -- the version page reads a bounded number of rows -----------------------------------------------
 
-def _bulk(app, run_id: str, n: int, per_step: int) -> None:
-    """``n`` values of ``loss``, ``per_step`` at each step, made by the database, then aggregated
-    from the rows (they were written around the service)."""
-    from example_app.models import db
-    from flask_modelregistry.services import metric_aggregates
-
-    with app.app_context():
-        metric_aggregates.bulk_load(run_id, n, per_step=per_step)
-        db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(sa.text("ANALYZE mr_run_metrics"))
-            db.session.commit()
-
-
 @pytest.mark.parametrize("per_step", [1, 1000], ids=["distinct-steps", "1000-values-a-step"])
 def test_the_version_page_reads_as_many_rows_for_100000_values_as_for_20000(app, client, rita, per_step):
     model = client.post(f"{P}/models", json={"name": "bounded"}, headers=rita.headers).json
@@ -270,7 +257,7 @@ def test_the_version_page_reads_as_many_rows_for_100000_values_as_for_20000(app,
                             headers=rita.headers).json for i in range(len(sizes))]
     per = {20_000: per_step if per_step == 1 else 200, 100_000: per_step}  # 20,000 steps or 100 steps in both
     for version, n in zip(versions, sizes):
-        _bulk(app, version["run_id"], n, per[n])
+        bulk_history(app, version["run_id"], n, per_step=per[n])
     login(client, "rita")
     engine = engine_of(app)
     reads = []

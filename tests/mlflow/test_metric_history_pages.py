@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ..metric_history import engine_of, garbage, logged, shown, tampered, tied_history
+from ..metric_history import bulk_history, engine_of, garbage, logged, shown, tampered, tied_history
 from ..rows_read import RowsRead
 
 P = "/api/v1/projects/proj"
@@ -91,14 +91,9 @@ def test_the_mlflow_client_reads_a_tied_history_once_each_in_order(tracking, rit
 
 def test_the_mlflow_client_pages_a_long_history_with_its_own_page_size(tracking, rita):
     """60,000 values, four at each step with timestamps in turn: three pages of the client's 25,000."""
-    from example_app.models import db
-    from flask_modelregistry.services import metric_aggregates
-
     app = tracking.app
     run_id = new_run(app.test_client(), rita)
-    with app.app_context():
-        metric_aggregates.bulk_load(run_id, 60_000, per_step=4)
-        db.session.commit()
+    bulk_history(app, run_id, 60_000, per_step=4)
     got = [shown(m.key, m.value, m.step, m.timestamp) for m in tracking.use("rita").get_metric_history(run_id, "loss")]
     assert got == logged(engine_of(app), run_id, "loss") and len(got) == 60_000
 
@@ -165,16 +160,8 @@ BULK = 200_000
 def test_the_last_page_reads_as_many_rows_as_the_first(app, client, rita):
     """200,000 values, 40 pages: the last reads as many rows as the second, the first that starts
     past a token (an OFFSET would make it read past the 195,000 values before it)."""
-    from example_app.models import db
-    from flask_modelregistry.services import metric_aggregates
-
     run_id = new_run(client, rita)
-    with app.app_context():
-        metric_aggregates.bulk_load(run_id, BULK)
-        db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(sa.text("ANALYZE mr_run_metrics"))
-            db.session.commit()
+    bulk_history(app, run_id, BULK)
     engine = engine_of(app)
     query = {"run_id": run_id, "metric_key": "loss", "max_results": PER_PAGE}
     steps, reads, token = [], [], None
