@@ -71,13 +71,15 @@ class HistoryPage(Page[MetricValue]):
     next_page_token: str | None = None
 
 
-def values_after(run_id: str, key: str | None, after: t.Sequence[t.Any] | None, limit: int, *,
-                 skip: int = 0) -> list[RunMetric]:
-    """``limit`` values of the run (of ``key``) by key, step, time and id, past the one whose sort
-    key is ``after``: one seek in the ``(run_id, key, step, timestamp, id)`` index, so a page reads
-    as many rows however many values come before it. The sort key is ``(step, timestamp, id)``
-    with a ``key``, ``(key, step, timestamp, id)`` without. Without ``after``, from the first
-    value, or past the first ``skip`` (a page jumped to by number: those are read too)."""
+def seek_page(listing: str, run_id: str, key: str | None, page_token: str | None, limit: int, *,
+              page: int | None = None, numbered: bool = False) -> tuple[list[MetricValue], str | None, int]:
+    """``limit`` values of the run (of ``key``) by key, step, time and id, the token of the page
+    after them (None on the last) and the page's number. ``listing`` names the listing the tokens
+    page (one door's tokens are refused by the other). With ``page_token`` the page starts past
+    the value it names: one seek in the ``(run_id, key, step, timestamp, id)`` index, so a page
+    reads as many rows however many values come before it. Without one it starts at ``page``
+    (the first by default), past the values of the pages before it, which are read too. The
+    tokens of a ``numbered`` listing carry the number of the page they start."""
     m = RunMetric
     stmt = sa.select(m).where(m.run_id == run_id)
     order = [m.step, m.timestamp, m.id]
@@ -85,14 +87,18 @@ def values_after(run_id: str, key: str | None, after: t.Sequence[t.Any] | None, 
         order.insert(0, m.key)
     else:
         stmt = stmt.where(m.key == key)
-    if after is None and skip:
-        return list(session().scalars(stmt.order_by(*order).offset(skip).limit(limit)))
-    return list(session().scalars(seek(stmt, order, after, limit)))
-
-
-def sort_key(row: RunMetric, key: str | None) -> list[t.Any]:
-    """What :func:`values_after` takes as ``after`` to continue past ``row``."""
-    return ([] if key is not None else [row.key]) + [row.step, row.timestamp, row.id]
+    scope = (listing, run_id, "" if key is None else key)
+    position = decode_seek_token(page_token, scope, width=len(order))
+    after, number = position if position is not None else (None, page or 1)
+    if after is None and number > 1:
+        rows = list(session().scalars(stmt.order_by(*order).offset((number - 1) * limit).limit(limit + 1)))
+    else:
+        rows = list(session().scalars(seek(stmt, order, after, limit + 1)))
+    token = None
+    if len(rows) > limit:
+        last = [getattr(rows[limit - 1], column.key) for column in order]
+        token = encode_seek_token(scope, last, page=number + 1 if numbered else None)
+    return [metric_value(r) for r in rows[:limit]], token, number
 
 
 def metric_value(row: RunMetric) -> MetricValue:
@@ -115,21 +121,13 @@ def history_page(project: str, actor: Actor, run_id: str, *, key: t.Any = None, 
     if key is not None:
         key = check_key(key, "key")
         counted = counted.where(agg.key == key)
-    scope = ("metric-values", run_id, "" if key is None else key)
-    width = 3 if key is not None else 4
     try:
-        position = decode_seek_token(page_token, scope, width=width)
+        items, token, page = seek_page("metric-values", run_id, key, page_token, per_page, page=page, numbered=True)
     except BadRequest as exc:
         raise BadRequest(exc.message, fields={"page_token": "Must be a next_page_token of this listing."}) from None
     # the number of values is kept on write: counting them would read every one
     total = int(session().scalar(counted) or 0)
-    after, page = position if position is not None else (None, page or 1)
-    rows = values_after(run_id, key, after, per_page + 1, skip=0 if after is not None else (page - 1) * per_page)
-    token = None
-    if len(rows) > per_page:
-        token = encode_seek_token(scope, sort_key(rows[per_page - 1], key), page=page + 1)
-    return HistoryPage(items=[metric_value(r) for r in rows[:per_page]], page=page, per_page=per_page, total=total,
-                       next_page_token=token)
+    return HistoryPage(items=items, page=page, per_page=per_page, total=total, next_page_token=token)
 
 
 def summarise(project: str, actor: Actor, run_id: str) -> RunMetricsSummary:

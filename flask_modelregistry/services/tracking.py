@@ -15,7 +15,7 @@ from .access import authorize
 from .common import (check_double, check_key, check_name, check_string_map, lock_run, session, storable_text,
                      unit_of_work, upsert)
 from .identity import Actor
-from .search import check_max_results, decode_seek_token, encode_seek_token
+from .search import check_max_results
 from .versions import MetricValue
 
 MAX_METRICS_PER_CALL = 10_000
@@ -215,11 +215,8 @@ def metric_history(project: str, actor: Actor, run: Run, key: str, *, max_result
     last page of a million values reads as many rows as the first."""
     authorize(project, actor, "read")
     limit = check_max_results(max_results, default=HISTORY_PAGE_MAX, maximum=HISTORY_PAGE_MAX)
-    scope = ("metric-history", run.id, key)
-    position = decode_seek_token(page_token, scope, width=3)
-    rows = metric_summary.values_after(run.id, key, position[0] if position else None, limit + 1)
-    token = encode_seek_token(scope, metric_summary.sort_key(rows[limit - 1], key)) if len(rows) > limit else None
-    return [metric_summary.metric_value(r) for r in rows[:limit]], token
+    values, token, _page = metric_summary.seek_page("metric-history", run.id, key, page_token, limit)
+    return values, token
 
 
 def params_of(run_id: str) -> dict[str, str]:
