@@ -11,27 +11,20 @@ from ..kit.auth import request_actor
 from ..services import compare as compare_service
 from ..services import evolution as evolution_service
 from ..services import read_models
-from ..services import registered_models as model_service
 from ..services import tracking
-from ..services import versions as version_service
 from . import compare_schemas as cs
 from .routing import route
 from .schemas import Dataset, Model
 from .serialize import models_json
-from .views import M, V
+from .views import M, V, _files_run_id, _model, _version
 
 _comparison_schema = cs.Comparison()
 _evolution_schema = cs.Evolution()
 _dataset_list_schema = cs.DatasetList()
 
 
-def _model(project: str, model_id: int):
-    return model_service.get_model(project, request_actor(), model_id)
-
-
 def _files_run_id_of(project: str, model_id: int, version_id: int) -> str:
-    version = version_service.get_version(project, request_actor(), _model(project, model_id), version_id)
-    return read_models.version_ref(version).files_run_id
+    return _files_run_id(_version(project, model_id, version_id)[1])
 
 
 def comparison_json(c: compare_service.Comparison) -> dict[str, t.Any]:

@@ -385,7 +385,7 @@ def decode_seek_token(token: str | None, scope: t.Sequence[str], *, width: int) 
         raise BadRequest("Invalid page token, it pages another listing (another run or metric)")
     after, page = payload.get("after"), payload.get("page", 1)
     if not isinstance(after, list) or len(after) != width or not all(_key_value(v) for v in after) \
-            or not _key_value(page) or isinstance(page, str) or not 0 < page <= MAX_OFFSET:
+            or isinstance(page, bool) or not isinstance(page, int) or not 0 < page <= MAX_OFFSET:
         raise BadRequest(f"Invalid page token, parsed value={str(payload)[:100]}")
     return after, page
 

@@ -243,7 +243,6 @@ class Chain:
         # no fresh page) per chunk
         self.free: queue.Queue[t.Any] = queue.Queue()
         self.pool = BUFFERS if size == BUFFERS.size else None
-        self.count = buffers
         for _ in range(buffers):
             self.free.put(self.pool.get() if self.pool else new_buffer(size))
         self.links: list[_Link] = []
